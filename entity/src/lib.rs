@@ -1,0 +1,9 @@
+//! sea-orm entities: the rows as stored. Request and response types live in the
+//! `rapport` crate; nothing here is ever deserialized from a request body.
+
+pub mod api_token;
+pub mod refresh_token;
+pub mod tags;
+pub mod user;
+
+pub use tags::Tags;

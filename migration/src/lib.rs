@@ -1,0 +1,15 @@
+//! Schema migrations. One portable migration per change: each runs unchanged on
+//! SQLite and PostgreSQL, and is never edited once it has shipped.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_account;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_account::Migration)]
+    }
+}

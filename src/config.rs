@@ -1,0 +1,256 @@
+//! Configuration: defaults in code, overridden by `RAPPORT_*` environment
+//! variables. Every variable is documented in the README; secrets are never
+//! printed (`Debug` redacts them).
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Everything the service needs to start.
+#[derive(Clone)]
+pub struct Settings {
+    /// Address to listen on (`RAPPORT_BIND`).
+    pub bind: SocketAddr,
+    pub database: DatabaseSettings,
+    /// HS256 key for access tokens (`RAPPORT_JWT_SECRET`). When absent and the
+    /// database is a SQLite file, one is generated and kept beside it.
+    pub jwt_secret: Option<String>,
+    pub log_format: LogFormat,
+    /// Origins allowed by CORS (`RAPPORT_CORS_ORIGINS`, comma-separated; `*` for any).
+    pub cors_origins: Vec<String>,
+    /// Largest accepted JSON body in bytes (`RAPPORT_BODY_LIMIT`).
+    pub body_limit: usize,
+    /// Requests per minute per client address on register and login
+    /// (`RAPPORT_AUTH_RATE_LIMIT`); 0 turns the limit off.
+    pub auth_rate_limit_per_minute: u32,
+    /// Requests per minute per user or token on the rest of the API
+    /// (`RAPPORT_API_RATE_LIMIT`); 0 turns the limit off.
+    pub api_rate_limit_per_minute: u32,
+    /// HTTP worker threads (`RAPPORT_WORKERS`); defaults to the number of cores.
+    pub workers: Option<usize>,
+}
+
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    /// `RAPPORT_DATABASE_URL`: `sqlite://path?mode=rwc` or `postgres://...`.
+    pub url: String,
+    /// Pooled connections (`RAPPORT_DB_POOL_SIZE`).
+    pub pool_size: u32,
+    /// How long a request waits for a connection before it gets a 503
+    /// (`RAPPORT_DB_ACQUIRE_TIMEOUT_MS`).
+    pub acquire_timeout: Duration,
+    /// Longest a single statement may run on PostgreSQL, and how long SQLite
+    /// waits for the write lock (`RAPPORT_DB_STATEMENT_TIMEOUT_MS`).
+    pub statement_timeout: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(pub String);
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://rapport.db?mode=rwc";
+
+impl DatabaseSettings {
+    pub fn is_sqlite(&self) -> bool {
+        self.url.starts_with("sqlite:")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres://") || self.url.starts_with("postgresql://")
+    }
+
+    /// The file behind a SQLite URL, or `None` for an in-memory database or
+    /// another backend.
+    pub fn sqlite_file(&self) -> Option<&str> {
+        let rest = self.url.strip_prefix("sqlite:")?;
+        let rest = rest.strip_prefix("//").unwrap_or(rest);
+        let path = rest.split('?').next().unwrap_or_default();
+        (!path.is_empty() && path != ":memory:").then_some(path)
+    }
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let url = get("RAPPORT_DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.into());
+        let default_pool = if url.starts_with("sqlite:") { 8 } else { 10 };
+        let database = DatabaseSettings {
+            url,
+            pool_size: parse(&get, "RAPPORT_DB_POOL_SIZE", default_pool)?,
+            acquire_timeout: Duration::from_millis(parse(
+                &get,
+                "RAPPORT_DB_ACQUIRE_TIMEOUT_MS",
+                3_000,
+            )?),
+            statement_timeout: Duration::from_millis(parse(
+                &get,
+                "RAPPORT_DB_STATEMENT_TIMEOUT_MS",
+                5_000,
+            )?),
+        };
+        if !database.is_sqlite() && !database.is_postgres() {
+            return Err(ConfigError(
+                "RAPPORT_DATABASE_URL must start with sqlite: or postgres://".into(),
+            ));
+        }
+        if database.pool_size == 0 {
+            return Err(ConfigError(
+                "RAPPORT_DB_POOL_SIZE must be at least 1".into(),
+            ));
+        }
+        let log_format = match get("RAPPORT_LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "RAPPORT_LOG_FORMAT must be text or json, not {other:?}"
+                )));
+            }
+        };
+        let bind = get("RAPPORT_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind = bind
+            .parse()
+            .map_err(|_| ConfigError(format!("RAPPORT_BIND is not an address: {bind:?}")))?;
+        let workers = match get("RAPPORT_WORKERS") {
+            None => None,
+            Some(_) => Some(parse(&get, "RAPPORT_WORKERS", 1usize)?.max(1)),
+        };
+        Ok(Self {
+            bind,
+            database,
+            jwt_secret: get("RAPPORT_JWT_SECRET"),
+            log_format,
+            cors_origins: get("RAPPORT_CORS_ORIGINS")
+                .map(|v| {
+                    v.split(',')
+                        .map(|o| o.trim().to_string())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            body_limit: parse(&get, "RAPPORT_BODY_LIMIT", 1024 * 1024)?,
+            auth_rate_limit_per_minute: parse(&get, "RAPPORT_AUTH_RATE_LIMIT", 10)?,
+            api_rate_limit_per_minute: parse(&get, "RAPPORT_API_RATE_LIMIT", 6_000)?,
+            workers,
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    key: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(key) {
+        None => Ok(default),
+        Some(raw) => raw
+            .trim()
+            .parse()
+            .map_err(|_| ConfigError(format!("{key} is not a valid number: {raw:?}"))),
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_url(&self.database.url))
+            .field("pool_size", &self.database.pool_size)
+            .field(
+                "jwt_secret",
+                &self.jwt_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("log_format", &self.log_format)
+            .field("cors_origins", &self.cors_origins)
+            .field("body_limit", &self.body_limit)
+            .field(
+                "auth_rate_limit_per_minute",
+                &self.auth_rate_limit_per_minute,
+            )
+            .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
+            .finish()
+    }
+}
+
+/// Hides the password of a `postgres://user:password@host` URL.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::from_lookup(|key| {
+            vars.iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_serve_sqlite_on_loopback() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database.sqlite_file(), Some("rapport.db"));
+        assert_eq!(s.log_format, LogFormat::Text);
+    }
+
+    #[test]
+    fn a_bad_number_is_refused_with_the_variable_name() {
+        let err = settings(&[("RAPPORT_BODY_LIMIT", "lots")]).err().unwrap();
+        assert!(err.to_string().contains("RAPPORT_BODY_LIMIT"));
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused() {
+        assert!(settings(&[("RAPPORT_DATABASE_URL", "mysql://x")]).is_err());
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:hunter2@db:5432/rapport"),
+            "postgres://app:***@db:5432/rapport"
+        );
+        let s = settings(&[("RAPPORT_JWT_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t")]).unwrap();
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn sqlite_memory_urls_have_no_file() {
+        let db = |url: &str| DatabaseSettings {
+            url: url.into(),
+            pool_size: 1,
+            acquire_timeout: Duration::from_secs(1),
+            statement_timeout: Duration::from_secs(1),
+        };
+        assert_eq!(db("sqlite::memory:").sqlite_file(), None);
+        assert_eq!(
+            db("sqlite:///tmp/x.db?mode=rwc").sqlite_file(),
+            Some("/tmp/x.db")
+        );
+    }
+}

@@ -1,0 +1,59 @@
+//! Database connections. SQLite by default (a file, WAL, foreign keys on, a
+//! busy timeout and a pool of readers), PostgreSQL through the URL. The same
+//! migrations run on both.
+//!
+//! Every transaction that writes begins through [`begin_write`]: on SQLite it
+//! is `BEGIN IMMEDIATE`, which takes the write lock up front and so waits out
+//! the busy timeout. A deferred transaction that reads then writes would fail at
+//! once with "database is locked" when another writer holds the lock.
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+};
+
+use crate::config::DatabaseSettings;
+
+pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.pool_size)
+        .min_connections(1)
+        .connect_timeout(settings.acquire_timeout)
+        .acquire_timeout(settings.acquire_timeout)
+        .sqlx_logging(false);
+    let busy_timeout = settings.statement_timeout;
+    options.map_sqlx_sqlite_opts(move |o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(busy_timeout)
+            .foreign_keys(true)
+    });
+    let statement_timeout = settings.statement_timeout.as_millis().to_string();
+    options.map_sqlx_postgres_opts(move |o| {
+        o.options([("statement_timeout", statement_timeout.as_str())])
+    });
+    // A connection broken by a server restart is replaced, not handed out.
+    options.test_before_acquire(settings.is_postgres());
+    Database::connect(options).await
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// Begins a transaction that will write (see the module docs).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Whether the database answers: a trivial round trip.
+pub async fn ping(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    db.execute_unprepared("SELECT 1").await.map(|_| ())
+}

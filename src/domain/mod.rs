@@ -1,0 +1,10 @@
+//! Rules and queries. Domain functions take any `ConnectionTrait` (a pool or a
+//! transaction) and an [`tenancy::Owner`]; routes never touch entities.
+
+pub mod accounts;
+pub mod api_tokens;
+pub mod page;
+pub mod patch;
+pub mod profile;
+pub mod tenancy;
+pub mod validate;

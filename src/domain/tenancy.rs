@@ -1,0 +1,86 @@
+//! Tenancy: every row of user data has an `owner_id`, and every query on such
+//! a table goes through [`Owner`], which adds the filter. An entity joins the
+//! scheme by implementing [`Owned`]; a domain function gets an `Owner` only
+//! from the authenticated [`Principal`](crate::auth::Principal) (or from the
+//! account flows that create one), so it has no way to ask for a row without
+//! saying whose. Another user's row is simply not found: a 404, never a 403,
+//! so ids do not leak.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany,
+};
+use uuid::Uuid;
+
+use crate::error::AppError;
+
+/// A table of user data.
+pub trait Owned: EntityTrait {
+    /// The column holding the owning user's id.
+    const OWNER: Self::Column;
+    /// The primary key column (a UUID).
+    const ID: Self::Column;
+    /// What a row is called in a 404 ("contact").
+    const NAME: &'static str;
+}
+
+/// The user whose data a request may see.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Owner(Uuid);
+
+impl Owner {
+    /// Only authentication and the account flows call this.
+    pub(crate) fn new(user_id: Uuid) -> Self {
+        Self(user_id)
+    }
+
+    pub fn id(&self) -> Uuid {
+        self.0
+    }
+
+    /// `SELECT … WHERE owner_id = me`.
+    pub fn find<E: Owned>(&self) -> Select<E> {
+        E::find().filter(E::OWNER.eq(self.0))
+    }
+
+    /// One row by id, or a 404 when absent or another user's.
+    pub async fn get<E: Owned>(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<E::Model, AppError> {
+        self.find::<E>()
+            .filter(E::ID.eq(id))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found(E::NAME))
+    }
+
+    /// `UPDATE … WHERE owner_id = me`.
+    pub fn update<E: Owned>(&self) -> UpdateMany<E> {
+        E::update_many().filter(E::OWNER.eq(self.0))
+    }
+
+    /// `DELETE … WHERE owner_id = me`.
+    pub fn delete<E: Owned>(&self) -> DeleteMany<E> {
+        E::delete_many().filter(E::OWNER.eq(self.0))
+    }
+}
+
+impl Owned for entity::api_token::Entity {
+    const OWNER: Self::Column = entity::api_token::Column::OwnerId;
+    const ID: Self::Column = entity::api_token::Column::Id;
+    const NAME: &'static str = "token";
+}
+
+impl Owned for entity::refresh_token::Entity {
+    const OWNER: Self::Column = entity::refresh_token::Column::OwnerId;
+    const ID: Self::Column = entity::refresh_token::Column::Id;
+    const NAME: &'static str = "refresh token";
+}
+
+/// A user's own row: its id is its owner.
+impl Owned for entity::user::Entity {
+    const OWNER: Self::Column = entity::user::Column::Id;
+    const ID: Self::Column = entity::user::Column::Id;
+    const NAME: &'static str = "user";
+}

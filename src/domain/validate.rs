@@ -1,0 +1,160 @@
+//! Validation of user input. A [`Validator`] collects every problem of a
+//! request, so a client learns all of them in one 422, and hands back the
+//! cleaned values (trimmed text, normalised emails and tags).
+//!
+//! Text never contains NUL or other control characters (PostgreSQL rejects NUL,
+//! and the rest only ever arrive by accident); line breaks and tabs are fine.
+
+use crate::error::{AppError, FieldError};
+
+pub const MAX_TAGS: usize = 50;
+pub const MAX_TAG_CHARS: usize = 50;
+
+#[derive(Default)]
+pub struct Validator {
+    errors: Vec<FieldError>,
+}
+
+impl Validator {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    /// Ok when nothing failed; otherwise a 422 listing every failure.
+    pub fn finish(self) -> Result<(), AppError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.errors))
+        }
+    }
+
+    /// Required text: trimmed, 1..=`max` characters.
+    pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
+        let value = value.trim();
+        if value.is_empty() {
+            self.error(field, "must not be empty");
+        } else {
+            self.check_chars(field, value, max);
+        }
+        value.to_string()
+    }
+
+    /// Optional text: trimmed; blank becomes `None`.
+    pub fn optional_text(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        max: usize,
+    ) -> Option<String> {
+        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        self.check_chars(field, value, max);
+        Some(value.to_string())
+    }
+
+    fn check_chars(&mut self, field: &str, value: &str, max: usize) {
+        if value.chars().count() > max {
+            self.error(field, format!("must be at most {max} characters"));
+        }
+        if value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
+            self.error(field, "must not contain control characters");
+        }
+    }
+
+    /// An email address, lowercased and trimmed.
+    pub fn email(&mut self, field: &str, value: &str) -> String {
+        let email = value.trim().to_lowercase();
+        if !is_email(&email) {
+            self.error(field, "must be a valid email address");
+        }
+        email
+    }
+
+    /// Tags: trimmed, lowercased, de-duplicated in order of first appearance.
+    pub fn tags(&mut self, field: &str, values: &[String]) -> Vec<String> {
+        let mut tags: Vec<String> = Vec::new();
+        for (i, raw) in values.iter().enumerate() {
+            let tag = raw.trim().to_lowercase();
+            let path = format!("{field}[{i}]");
+            if tag.is_empty() {
+                self.error(&path, "must not be empty");
+                continue;
+            }
+            self.check_chars(&path, &tag, MAX_TAG_CHARS);
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+        if tags.len() > MAX_TAGS {
+            self.error(field, format!("must have at most {MAX_TAGS} tags"));
+        }
+        tags
+    }
+}
+
+/// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no
+/// spaces, at most 254 characters. Deliverability is not our business.
+pub fn is_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && email.len() <= 254
+        && local.len() <= 64
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_trimmed_and_bounded() {
+        let mut v = Validator::new();
+        assert_eq!(v.text("name", "  Ada  ", 10), "Ada");
+        v.text("title", "x".repeat(11).as_str(), 10);
+        v.text("blank", "   ", 10);
+        v.text("nul", "a\0b", 10);
+        let err = v.finish().unwrap_err().to_problem();
+        let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "blank", "nul"]);
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        let mut v = Validator::new();
+        assert_eq!(v.email("email", " Ada@Example.COM "), "ada@example.com");
+        assert!(v.finish().is_ok());
+        for bad in ["ada", "ada@", "@x.com", "a b@x.com", "a@x", "a@@x.com"] {
+            assert!(!is_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tags_are_lowercased_and_deduplicated() {
+        let mut v = Validator::new();
+        let tags = v.tags(
+            "interests",
+            &[" Podcast".into(), "podcast".into(), "Jazz".into()],
+        );
+        assert_eq!(tags, ["podcast", "jazz"]);
+        assert!(v.finish().is_ok());
+        let mut v = Validator::new();
+        v.tags("interests", &["".into()]);
+        assert_eq!(
+            v.finish().unwrap_err().to_problem().errors[0].field,
+            "interests[0]"
+        );
+    }
+}

@@ -1,0 +1,309 @@
+//! One error type for the whole service, rendered as RFC 9457
+//! `application/problem+json`. Every failure a client can see goes through
+//! [`AppError`], including actix's own extractor errors (see `http::extract`).
+//! A 5xx never carries internals: the cause is logged with the request id, and
+//! the body carries only that id.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::http::request_id;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A field that failed validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// Path of the field in the request (`emails[1]`, `follow_up.due_on`);
+    /// empty for the body as a whole.
+    #[schema(example = "email")]
+    pub field: String,
+    /// What is wrong, for people.
+    #[schema(example = "must be a valid email address")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// An error, as described by RFC 9457 (problem details).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "type": "urn:rapport:problem:validation_failed",
+    "title": "Unprocessable Content",
+    "status": 422,
+    "detail": "The request body has 1 invalid field.",
+    "code": "validation_failed",
+    "errors": [{"field": "email", "message": "must be a valid email address"}],
+    "request_id": "0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60"
+}))]
+pub struct Problem {
+    /// A URN naming the kind of problem: `urn:rapport:problem:<code>`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// The HTTP status phrase.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What happened, for people.
+    pub detail: String,
+    /// A stable snake_case code, for programs.
+    #[schema(example = "validation_failed")]
+    pub code: String,
+    /// The fields that failed validation (on 422).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The request's `X-Request-Id`; quote it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("bad request: {detail}")]
+    BadRequest { code: &'static str, detail: String },
+    #[error("unauthorized: {detail}")]
+    Unauthorized { code: &'static str, detail: String },
+    #[error("forbidden: {detail}")]
+    Forbidden { code: &'static str, detail: String },
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
+    #[error("conflict: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("precondition failed")]
+    PreconditionFailed,
+    #[error("payload too large: {0}")]
+    PayloadTooLarge(String),
+    #[error("unsupported media type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("validation failed: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Unauthorized {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::NotFound(format!("{what} not found"))
+    }
+
+    /// One invalid field.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        Self::Internal(cause.to_string())
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. }
+            | Self::Unauthorized { code, .. }
+            | Self::Forbidden { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PayloadTooLarge(_) => "payload_too_large",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::Validation(_) => "validation_failed",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unavailable(_) => "service_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest { detail, .. }
+            | Self::Unauthorized { detail, .. }
+            | Self::Forbidden { detail, .. }
+            | Self::Conflict { detail, .. } => detail.clone(),
+            Self::NotFound(detail)
+            | Self::PayloadTooLarge(detail)
+            | Self::UnsupportedMediaType(detail) => detail.clone(),
+            Self::MethodNotAllowed { allow } => {
+                format!("This resource does not support that method; it allows {allow}.")
+            }
+            Self::PreconditionFailed => {
+                "The resource changed since you read it (If-Match does not match its ETag). \
+                 Fetch it again and retry."
+                    .into()
+            }
+            Self::Validation(errors) => match errors.len() {
+                1 => format!("{}: {}", errors[0].field, errors[0].message),
+                n => format!("The request has {n} invalid fields."),
+            },
+            Self::RateLimited { retry_after_secs } => {
+                format!("Too many requests. Retry in {retry_after_secs} s.")
+            }
+            Self::Unavailable(_) => {
+                "The service cannot reach its database right now. Retry shortly.".into()
+            }
+            Self::Internal(_) => "An unexpected error occurred. It has been logged; quote the \
+                                  request id when reporting it."
+                .into(),
+        }
+    }
+
+    pub fn to_problem(&self) -> Problem {
+        let status = self.status_code();
+        let code = self.code();
+        Problem {
+            type_: format!("urn:rapport:problem:{code}"),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            code: code.to_string(),
+            errors: match self {
+                Self::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
+            request_id: request_id::current(),
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::Internal(cause) => tracing::error!(%cause, "internal error"),
+            Self::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            Self::Unauthorized { .. } => {
+                res.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    r#"Bearer realm="rapport", error="invalid_token""#,
+                ));
+            }
+            Self::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, allow.as_str()));
+            }
+            Self::RateLimited { retry_after_secs } => {
+                res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        let body = serde_json::to_string(&self.to_problem()).unwrap_or_default();
+        res.body(body)
+    }
+}
+
+/// Database errors map here, in one place: a lost or exhausted database is a
+/// 503, a unique-key violation a 409, anything else a 500.
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
+            return Self::Conflict {
+                code: "conflict",
+                detail: format!("This would duplicate an existing record ({detail})."),
+            };
+        }
+        let text = err.to_string();
+        let unavailable = matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
+            || text.contains("database is locked")
+            || text.contains("PoolTimedOut")
+            || text.contains("pool timed out")
+            || text.contains("Connection refused")
+            || text.contains("connection closed")
+            || text.contains("terminating connection")
+            || text.contains("statement timeout");
+        if unavailable {
+            Self::Unavailable(text)
+        } else {
+            Self::Internal(text)
+        }
+    }
+}
+
+impl From<sea_orm::TransactionError<AppError>> for AppError {
+    fn from(err: sea_orm::TransactionError<AppError>) -> Self {
+        match err {
+            sea_orm::TransactionError::Connection(db) => db.into(),
+            sea_orm::TransactionError::Transaction(app) => app,
+        }
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(err: actix_web::error::BlockingError) -> Self {
+        Self::internal(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_error_hides_its_cause() {
+        let problem = AppError::internal("password=hunter2 at db.rs:42").to_problem();
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.contains("hunter2"));
+    }
+
+    #[test]
+    fn validation_errors_list_their_fields() {
+        let problem = AppError::invalid("email", "must be a valid email address").to_problem();
+        assert_eq!(problem.status, 422);
+        assert_eq!(problem.code, "validation_failed");
+        assert_eq!(problem.errors[0].field, "email");
+        assert_eq!(problem.type_, "urn:rapport:problem:validation_failed");
+    }
+}

@@ -1,0 +1,94 @@
+//! Conditional requests. A resource's `ETag` is a hash of its JSON
+//! representation, so it changes exactly when what a client sees changes,
+//! derived fields included. `PATCH` and `DELETE` honour `If-Match`: a stale tag
+//! is a 412 and nothing is written.
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::AppError;
+
+/// The strong entity tag of a representation: `"<32 hex digits>"`.
+pub fn etag_of<T: Serialize>(value: &T) -> String {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// A JSON response with its `ETag`.
+pub fn json_with_etag<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::ETAG, etag_of(value)))
+        .json(value)
+}
+
+/// The `If-Match` request header, if any.
+#[derive(Debug, Default)]
+pub struct IfMatch(Option<String>);
+
+impl IfMatch {
+    /// Passes when there is no `If-Match`, when it is `*`, or when one of its
+    /// tags equals the current one (strong comparison, RFC 9110 §13.1.1).
+    pub fn check<T: Serialize>(&self, current: &T) -> Result<(), AppError> {
+        let Some(header) = &self.0 else {
+            return Ok(());
+        };
+        let current = etag_of(current);
+        let matches = header
+            .split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag == current);
+        if matches {
+            Ok(())
+        } else {
+            Err(AppError::PreconditionFailed)
+        }
+    }
+}
+
+impl FromRequest for IfMatch {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.headers().get(header::IF_MATCH).map(|v| {
+            v.to_str().map(str::to_string).map_err(|_| {
+                AppError::bad_request("invalid_header", "If-Match is not a valid header value.")
+            })
+        });
+        std::future::ready(value.transpose().map(IfMatch))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_follow_the_representation() {
+        let a = etag_of(&serde_json::json!({"name": "Ada"}));
+        let b = etag_of(&serde_json::json!({"name": "Ada L."}));
+        assert_ne!(a, b);
+        assert!(a.starts_with('"') && a.ends_with('"') && a.len() == 34);
+    }
+
+    #[test]
+    fn if_match_passes_on_a_match_or_star_and_fails_on_stale() {
+        let v = serde_json::json!({"x": 1});
+        assert!(IfMatch(None).check(&v).is_ok());
+        assert!(IfMatch(Some("*".into())).check(&v).is_ok());
+        assert!(
+            IfMatch(Some(format!("\"old\", {}", etag_of(&v))))
+                .check(&v)
+                .is_ok()
+        );
+        assert!(matches!(
+            IfMatch(Some("\"old\"".into())).check(&v),
+            Err(AppError::PreconditionFailed)
+        ));
+    }
+}

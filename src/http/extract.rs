@@ -1,0 +1,214 @@
+//! Extractors that fail in problem+json. Actix's own extractors answer in
+//! `text/plain` and treat a wrong `Content-Type` as a 400; these give the
+//! statuses the API promises: malformed JSON 400, wrong media type 415, body
+//! too large 413, unknown or invalid fields 422 (with the field's path), bad
+//! query or path 400.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{PathError, PayloadError};
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use actix_web::{FromRequest, HttpRequest};
+use serde::de::DeserializeOwned;
+
+use crate::error::{AppError, FieldError};
+
+/// A JSON request body (`application/json`, or any `application/*+json` such
+/// as `application/merge-patch+json`).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let media_type_ok = is_json(req);
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !media_type_ok {
+                return Err(AppError::UnsupportedMediaType(
+                    "Send the body as JSON with `Content-Type: application/json`.".into(),
+                ));
+            }
+            let bytes = body.await.map_err(payload_error)?;
+            parse_json(&bytes).map(ApiJson)
+        })
+    }
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(value) = value.to_str() else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let essence = essence.to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Maps a failure to read the body. Actix reports a body over the
+/// `PayloadConfig` limit as `PayloadError::Overflow`.
+pub fn payload_error(err: actix_web::Error) -> AppError {
+    match err.as_error::<PayloadError>() {
+        Some(PayloadError::Overflow) => {
+            AppError::PayloadTooLarge("The request body is larger than this server accepts.".into())
+        }
+        _ => AppError::bad_request("unreadable_body", format!("Could not read the body: {err}")),
+    }
+}
+
+/// Parses a JSON document into `T`, naming the field that is wrong.
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(AppError::bad_request(
+            "malformed_json",
+            "The request body is empty; send a JSON document.",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_data() {
+            let field = if path == "." { String::new() } else { path };
+            data_error(field, &inner.to_string())
+        } else {
+            AppError::bad_request("malformed_json", format!("Malformed JSON: {inner}"))
+        }
+    })?;
+    de.end().map_err(|inner| {
+        AppError::bad_request("malformed_json", format!("Malformed JSON: {inner}"))
+    })?;
+    Ok(value)
+}
+
+/// A serde data error: an unknown field (read-only or misspelt), a missing one,
+/// or a value of the wrong type. serde_json appends " at line L column C",
+/// which means nothing to a field-level message.
+fn data_error(path: String, message: &str) -> AppError {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        let field = join_path(&path, name);
+        return AppError::Validation(vec![FieldError::new(
+            field,
+            "is not a field of this request (unknown or read-only)",
+        )]);
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next().unwrap_or_default();
+        return AppError::Validation(vec![FieldError::new(join_path(&path, name), "is required")]);
+    }
+    AppError::Validation(vec![FieldError::new(path, message)])
+}
+
+fn join_path(parent: &str, name: &str) -> String {
+    // For an unknown field, serde_path_to_error's path already ends at the
+    // field's name; for a missing one it stops at the parent.
+    if parent.is_empty() || parent == "." {
+        name.to_string()
+    } else if parent.ends_with(name) {
+        parent.to_string()
+    } else {
+        format!("{parent}.{name}")
+    }
+}
+
+/// Query string parameters. Repeated keys fill a `Vec` (`?tag=a&tag=b`);
+/// unknown parameters are refused when `T` denies unknown fields.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ApiQuery))
+    }
+}
+
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    serde_html_form::from_str(query).map_err(|err| {
+        let text = err.to_string();
+        let text = match text.strip_prefix("unknown field `") {
+            Some(rest) => format!(
+                "unknown query parameter `{}`",
+                rest.split('`').next().unwrap_or_default()
+            ),
+            None => text,
+        };
+        AppError::bad_request("invalid_query", format!("Invalid query string: {text}"))
+    })
+}
+
+/// Problem+json for actix's `web::Path` errors (a malformed id in the path).
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|err: PathError, _| {
+        AppError::bad_request("invalid_path", format!("Invalid path parameter: {err}")).into()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        name: String,
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        day: u8,
+    }
+
+    fn field_of(err: AppError) -> (u16, String) {
+        let p = err.to_problem();
+        (
+            p.status,
+            p.errors
+                .first()
+                .map(|e| e.field.clone())
+                .unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn malformed_json_is_a_400() {
+        let err = parse_json::<Body>(b"{\"name\": ").unwrap_err();
+        assert_eq!(err.to_problem().status, 400);
+        let err = parse_json::<Body>(b"{\"name\": \"a\"} trailing").unwrap_err();
+        assert_eq!(err.to_problem().status, 400);
+    }
+
+    #[test]
+    fn unknown_nested_field_is_a_422_with_its_path() {
+        let err = parse_json::<Body>(br#"{"name":"a","inner":{"day":1,"x":2}}"#).unwrap_err();
+        assert_eq!(field_of(err), (422, "inner.x".into()));
+        let err = parse_json::<Body>(br#"{"name":"a","id":"x"}"#).unwrap_err();
+        assert_eq!(field_of(err), (422, "id".into()));
+    }
+
+    #[test]
+    fn missing_and_mistyped_fields_name_the_field() {
+        let err = parse_json::<Body>(br#"{}"#).unwrap_err();
+        assert_eq!(field_of(err), (422, "name".into()));
+        let err = parse_json::<Body>(br#"{"name":"a","inner":{"day":"x"}}"#).unwrap_err();
+        assert_eq!(field_of(err), (422, "inner.day".into()));
+    }
+}

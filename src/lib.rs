@@ -1,0 +1,17 @@
+//! Rapport: a private relationship manager, as a JSON REST API.
+//!
+//! Modules are laid out by layer: `routes` parse and answer HTTP, `domain` holds
+//! the rules and queries, `entity` (its own crate) the stored rows.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

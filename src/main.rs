@@ -1,0 +1,28 @@
+use clap::Parser;
+use rapport::cli::{Cli, Command};
+use rapport::config::Settings;
+use rapport::startup::{self, Application};
+use rapport::telemetry;
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Openapi = command {
+        println!("{}", rapport::openapi::spec_json()?);
+        return Ok(());
+    }
+    let settings = Settings::from_env()?;
+    telemetry::init(&settings.log_format);
+    match command {
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
+        Command::Migrate => startup::migrate_only(&settings).await?,
+        Command::Openapi => unreachable!("handled above"),
+    }
+    Ok(())
+}

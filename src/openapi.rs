@@ -1,0 +1,237 @@
+//! The OpenAPI document, generated from the code: `utoipa_actix_web` collects
+//! every handler registered with `.service()`, and [`ErrorResponses`] adds the
+//! problem+json answers each operation can give, by rule, so no operation can
+//! forget its 400, 401, 404, 422 or 500. The same function builds the document
+//! for `/openapi.json`, `rapport openapi` and the check-in test.
+
+use actix_web::App;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::error::{PROBLEM_JSON, Problem};
+use crate::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Rapport API",
+        description = "Rapport is a private relationship manager for *smart networking*: \
+            keep fewer, deeper, mutually useful relationships. It records contacts, the \
+            interactions with them, and the goals and offers of the user and of each contact, \
+            and computes the intersections between them.\n\n\
+            Conventions: JSON in snake_case; ids are UUIDv7; times RFC 3339 UTC; dates \
+            `YYYY-MM-DD`. Lists take `limit` (1-200, default 50) and an opaque `cursor`, and \
+            answer `{\"data\": [...], \"next_cursor\": ...}`. `PATCH` is JSON Merge Patch. \
+            Errors are `application/problem+json` with a stable `code`. Authenticate with \
+            `Authorization: Bearer <token>`: an access token from `/auth/login`, or a \
+            personal API token from `/tokens`.",
+        license(name = "MIT", identifier = "MIT"),
+        version = env!("CARGO_PKG_VERSION"),
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness probes."),
+        (name = "auth", description = "Accounts and sessions: register, log in, refresh, log out."),
+        (name = "me", description = "Your own profile."),
+        (name = "tokens", description = "Personal API tokens for scripts and integrations."),
+    ),
+    components(schemas(Problem)),
+    modifiers(&BearerAuth, &ErrorResponses),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+/// The whole document.
+pub fn spec() -> utoipa::openapi::OpenApi {
+    let (_, mut api) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::health::routes)
+        .service(scope::scope("/api/v1").configure(routes::api))
+        .split_for_parts();
+    // Modifiers of the derive run before the handlers are collected, so the
+    // per-operation rules run again on the complete document.
+    ErrorResponses.modify(&mut api);
+    api
+}
+
+pub fn spec_json() -> Result<String, serde_json::Error> {
+    spec().to_pretty_json()
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An access token from `/auth/login` (a JWT, 15 minutes) or a personal \
+                         API token from `/tokens` (`rpt_…`).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The reusable error responses: (status, component name, description).
+const ERRORS: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "Malformed JSON, or an invalid path or query parameter.",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "Missing, invalid or expired credentials.",
+    ),
+    (
+        "403",
+        "Forbidden",
+        "The credential may not do this (a `read` token writing, or a personal token where a login session is needed).",
+    ),
+    ("404", "NotFound", "No such resource, or not yours."),
+    (
+        "412",
+        "PreconditionFailed",
+        "`If-Match` does not match the current `ETag`; nothing was changed.",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The request body is larger than the server accepts.",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not `application/json`.",
+    ),
+    (
+        "422",
+        "ValidationFailed",
+        "The body is well-formed JSON but invalid; `errors` lists each field.",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Rate limited; retry after `Retry-After` seconds.",
+    ),
+    (
+        "500",
+        "InternalError",
+        "An unexpected error; the body carries the request id, never internals.",
+    ),
+    (
+        "503",
+        "ServiceUnavailable",
+        "The database cannot be reached; retry after `Retry-After` seconds.",
+    ),
+];
+
+pub struct ErrorResponses;
+
+impl ErrorResponses {
+    fn components(api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        for (status, name, description) in ERRORS {
+            let mut response = ResponseBuilder::new().description(*description).content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            );
+            if matches!(*status, "429" | "503") {
+                response = response.header(
+                    "Retry-After",
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::Integer)))
+                        .description(Some("Seconds to wait before retrying."))
+                        .build(),
+                );
+            }
+            if *status == "401" {
+                response = response.header(
+                    "WWW-Authenticate",
+                    HeaderBuilder::new()
+                        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                        .description(Some("`Bearer` challenge."))
+                        .build(),
+                );
+            }
+            components
+                .responses
+                .insert((*name).to_string(), RefOr::T(response.build()));
+        }
+    }
+
+    /// The statuses `operation` can answer with, besides its own.
+    fn statuses(path: &str, method: &str, operation: &Operation) -> Vec<&'static str> {
+        let public = operation
+            .security
+            .as_ref()
+            .is_some_and(|reqs| reqs.iter().all(|r| r == &Default::default()));
+        let params = operation.parameters.as_deref().unwrap_or_default();
+        let has_header = |name: &str| {
+            params.iter().any(|p| match p {
+                RefOr::T(p) => p.parameter_in == ParameterIn::Header && p.name == name,
+                RefOr::Ref(_) => false,
+            })
+        };
+        let mut statuses = vec!["400", "500", "503"];
+        if !public {
+            statuses.extend(["401", "429"]);
+            if method != "get" {
+                statuses.push("403");
+            }
+        }
+        if path.contains('{') {
+            statuses.push("404");
+        }
+        if operation.request_body.is_some() {
+            statuses.extend(["413", "415", "422"]);
+        }
+        if has_header("If-Match") {
+            statuses.push("412");
+        }
+        statuses
+    }
+}
+
+impl Modify for ErrorResponses {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        Self::components(api);
+        for (path, item) in api.paths.paths.iter_mut() {
+            let operations = [
+                ("get", item.get.as_mut()),
+                ("post", item.post.as_mut()),
+                ("put", item.put.as_mut()),
+                ("patch", item.patch.as_mut()),
+                ("delete", item.delete.as_mut()),
+            ];
+            for (method, operation) in operations {
+                let Some(operation) = operation else { continue };
+                for status in Self::statuses(path, method, operation) {
+                    let name = ERRORS
+                        .iter()
+                        .find(|(s, ..)| *s == status)
+                        .map(|(_, name, _)| *name)
+                        .unwrap_or("InternalError");
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
+                }
+            }
+        }
+    }
+}

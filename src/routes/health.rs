@@ -1,0 +1,49 @@
+//! Liveness and readiness, for load balancers and orchestrators. No auth.
+
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db;
+use crate::error::AppError;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(live).service(ready);
+}
+
+/// Health status.
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// `ok` when healthy.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// The process is up.
+#[utoipa::path(
+    tag = "health",
+    security(()),
+    responses((status = 200, description = "The process is serving requests.", body = Health))
+)]
+#[get("/health/live")]
+pub async fn live() -> HttpResponse {
+    HttpResponse::Ok().json(Health { status: "ok" })
+}
+
+/// The service can reach its database.
+#[utoipa::path(
+    tag = "health",
+    security(()),
+    responses(
+        (status = 200, description = "The database answers.", body = Health),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    db::ping(&state.db)
+        .await
+        .map_err(|err| AppError::Unavailable(err.to_string()))?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}

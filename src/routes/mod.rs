@@ -1,0 +1,17 @@
+//! HTTP handlers: parse the request, call the domain, answer. Each handler is
+//! registered with `.service()` through `utoipa_actix_web`, which is what puts
+//! it in the OpenAPI document: a route cannot exist without its spec.
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod tokens;
+
+/// Everything under `/api/v1`.
+pub fn api(cfg: &mut ServiceConfig) {
+    cfg.configure(auth::routes)
+        .configure(me::routes)
+        .configure(tokens::routes);
+}

@@ -1,0 +1,18 @@
+//! What every handler can reach: the database and the process-wide services.
+
+use std::net::IpAddr;
+
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::auth::jwt::JwtKeys;
+use crate::http::rate_limit::RateLimiter;
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub jwt: JwtKeys,
+    /// Register and login, per client address.
+    pub auth_limiter: RateLimiter<IpAddr>,
+    /// Everything else, per user.
+    pub api_limiter: RateLimiter<Uuid>,
+}

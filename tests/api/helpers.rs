@@ -1,0 +1,254 @@
+//! `spawn_app()`: the application on a random port with its own database.
+
+use std::net::TcpListener;
+
+use rapport::config::Settings;
+use rapport::startup::Application;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// Held for its `Drop`, which removes the database.
+    _database: TestDatabase,
+}
+
+enum TestDatabase {
+    Sqlite(std::path::PathBuf),
+    Postgres { server: String, name: String },
+}
+
+/// Options for [`spawn_app_with`].
+pub struct AppOptions {
+    pub auth_rate_limit: u32,
+    pub body_limit: usize,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            auth_rate_limit: 10_000,
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    if std::env::var("TEST_LOG").is_ok() {
+        rapport::telemetry::init(&rapport::config::LogFormat::Text);
+    }
+    let (url, database) = fresh_database().await;
+    let vars = [
+        ("RAPPORT_DATABASE_URL", url),
+        ("RAPPORT_JWT_SECRET", JWT_SECRET.to_string()),
+        (
+            "RAPPORT_AUTH_RATE_LIMIT",
+            options.auth_rate_limit.to_string(),
+        ),
+        ("RAPPORT_API_RATE_LIMIT", "0".to_string()),
+        ("RAPPORT_BODY_LIMIT", options.body_limit.to_string()),
+        ("RAPPORT_DB_POOL_SIZE", "4".to_string()),
+        ("RAPPORT_WORKERS", "2".to_string()),
+    ];
+    let settings =
+        Settings::from_lookup(|key| vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
+            .expect("test settings are valid");
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+    let app = Application::build_with_listener(settings, listener)
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _database: database,
+    }
+}
+
+async fn fresh_database() -> (String, TestDatabase) {
+    match std::env::var("TEST_POSTGRES_URL") {
+        Ok(server) => {
+            let server = server.trim_end_matches('/').to_string();
+            let name = format!("rapport_test_{}", Uuid::now_v7().simple());
+            let admin = sea_orm::Database::connect(format!("{server}/postgres"))
+                .await
+                .expect("connect to TEST_POSTGRES_URL");
+            use sea_orm::ConnectionTrait;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create the test database");
+            admin.close().await.ok();
+            (
+                format!("{server}/{name}"),
+                TestDatabase::Postgres { server, name },
+            )
+        }
+        Err(_) => {
+            let path = std::env::temp_dir().join(format!("rapport-test-{}.db", Uuid::now_v7()));
+            (
+                format!("sqlite://{}?mode=rwc", path.display()),
+                TestDatabase::Sqlite(path),
+            )
+        }
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        match self {
+            TestDatabase::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDatabase::Postgres { server, name } => {
+                let (server, name) = (server.clone(), name.clone());
+                // Drop runs outside async; a small runtime on its own thread
+                // drops the database, closing the server's connections.
+                let _ = std::thread::spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
+                    rt.block_on(async {
+                        use sea_orm::ConnectionTrait;
+                        if let Ok(admin) =
+                            sea_orm::Database::connect(format!("{server}/postgres")).await
+                        {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                                ))
+                                .await;
+                            admin.close().await.ok();
+                        }
+                    });
+                })
+                .join();
+            }
+        }
+    }
+}
+
+/// A registered user and their credentials.
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let builder = self.client.request(method, self.url(path));
+        match token {
+            Some(t) => builder.bearer_auth(t),
+            None => builder,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, Some(token))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: &Value) -> Response {
+        self.request(Method::POST, path, token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.request(Method::PATCH, path, Some(token))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, Some(token))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a fresh user.
+    pub async fn register(&self) -> User {
+        let email = format!("user-{}@example.com", Uuid::now_v7().simple());
+        let password = "correct horse battery staple".to_string();
+        let res = self
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": email, "password": password, "name": "Test User"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        User {
+            id: body["user"]["id"].as_str().unwrap().to_string(),
+            email,
+            password,
+            access_token: body["access_token"].as_str().unwrap().to_string(),
+            refresh_token: body["refresh_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    /// Creates a personal API token with `scope`; returns its secret and id.
+    pub async fn api_token(&self, user: &User, scope: &str) -> (String, String) {
+        let res = self
+            .post(
+                "/api/v1/tokens",
+                Some(&user.access_token),
+                &json!({"name": "script", "scope": scope}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let body: Value = res.json().await.unwrap();
+        (
+            body["secret"].as_str().unwrap().to_string(),
+            body["id"].as_str().unwrap().to_string(),
+        )
+    }
+}
+
+/// Asserts a problem+json answer with `status` and `code`; returns the body.
+pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status, "status");
+    let content_type = res
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert_eq!(content_type, "application/problem+json");
+    assert!(res.headers().contains_key("x-request-id"));
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert_eq!(body["code"], code, "problem: {body}");
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    assert_eq!(body["type"], format!("urn:rapport:problem:{code}"));
+    body
+}

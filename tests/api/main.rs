@@ -1,0 +1,12 @@
+//! HTTP-level tests: each spawns the real application on port 0 with a fresh
+//! database (SQLite, or PostgreSQL when `TEST_POSTGRES_URL` is set) and talks
+//! to it over HTTP.
+
+mod helpers;
+
+mod accounts;
+mod errors;
+mod health;
+mod me;
+mod openapi;
+mod tokens;

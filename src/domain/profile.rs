@@ -64,7 +64,7 @@ impl From<user::Model> for Profile {
 pub struct UpdateProfile {
     /// Cannot be cleared.
     #[serde(default, deserialize_with = "crate::domain::patch::field")]
-    #[schema(value_type = Option<String>, max_length = 200, example = "Ada King")]
+    #[schema(value_type = String, min_length = 1, max_length = 200, example = "Ada King")]
     pub name: Patch<String>,
     #[serde(default, deserialize_with = "crate::domain::patch::field")]
     #[schema(value_type = Option<String>, max_length = 200)]

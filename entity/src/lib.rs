@@ -2,6 +2,11 @@
 //! `rapport` crate; nothing here is ever deserialized from a request body.
 
 pub mod api_token;
+pub mod contact;
+pub mod contact_tag;
+pub mod idempotency_key;
+pub mod interaction;
+pub mod interaction_contact;
 pub mod refresh_token;
 pub mod tags;
 pub mod user;

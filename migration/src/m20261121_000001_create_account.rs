@@ -113,7 +113,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-pub(crate) enum Users {
+pub enum Users {
     Table,
     Id,
     Email,

@@ -2,7 +2,13 @@
 //! transaction) and an [`tenancy::Owner`]; routes never touch entities.
 
 pub mod accounts;
+pub mod agenda;
 pub mod api_tokens;
+pub mod contacts;
+pub mod enums;
+pub mod idempotency;
+pub mod interactions;
+pub mod keyset;
 pub mod page;
 pub mod patch;
 pub mod profile;

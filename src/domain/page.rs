@@ -74,22 +74,38 @@ pub fn decode_cursor<K: DeserializeOwned>(cursor: &str) -> Result<K, AppError> {
 /// Builds a page from `limit + 1` fetched rows: the extra row only says there
 /// is a next page, whose cursor is the key of the last row shown.
 pub fn paginate<R, T: ToSchema, K: Serialize>(
-    mut rows: Vec<R>,
+    rows: Vec<R>,
     limit: u64,
     key: impl Fn(&R) -> K,
     render: impl Fn(R) -> T,
 ) -> Page<T> {
-    let more = rows.len() as u64 > limit;
-    rows.truncate(limit as usize);
-    let next_cursor = if more {
-        rows.last().map(|r| encode_cursor(&key(r)))
-    } else {
-        None
-    };
+    paginate_with(rows, limit, |r| encode_cursor(&key(r)), render)
+}
+
+/// [`paginate`] with a cursor made by `cursor` from the last row shown.
+pub fn paginate_with<R, T: ToSchema>(
+    rows: Vec<R>,
+    limit: u64,
+    cursor: impl Fn(&R) -> String,
+    render: impl Fn(R) -> T,
+) -> Page<T> {
+    let (rows, next_cursor) = split_page(rows, limit, cursor);
     Page {
         data: rows.into_iter().map(render).collect(),
         next_cursor,
     }
+}
+
+/// The rows of a page out of `limit + 1` fetched, and the next cursor.
+pub fn split_page<R>(
+    mut rows: Vec<R>,
+    limit: u64,
+    cursor: impl Fn(&R) -> String,
+) -> (Vec<R>, Option<String>) {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(cursor) } else { None };
+    (rows, next_cursor)
 }
 
 #[cfg(test)]

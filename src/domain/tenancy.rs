@@ -17,7 +17,11 @@ use crate::error::AppError;
 pub trait Owned: EntityTrait {
     /// The column holding the owning user's id.
     const OWNER: Self::Column;
-    /// The primary key column (a UUID).
+}
+
+/// A table of user data with a UUID primary key.
+pub trait OwnedById: Owned {
+    /// The primary key column.
     const ID: Self::Column;
     /// What a row is called in a 404 ("contact").
     const NAME: &'static str;
@@ -43,7 +47,7 @@ impl Owner {
     }
 
     /// One row by id, or a 404 when absent or another user's.
-    pub async fn get<E: Owned>(
+    pub async fn get<E: OwnedById>(
         &self,
         db: &impl ConnectionTrait,
         id: Uuid,
@@ -66,21 +70,47 @@ impl Owner {
     }
 }
 
-impl Owned for entity::api_token::Entity {
-    const OWNER: Self::Column = entity::api_token::Column::OwnerId;
-    const ID: Self::Column = entity::api_token::Column::Id;
-    const NAME: &'static str = "token";
+/// Declares the tenancy of entities: `owned!(entity, "name")` for tables with
+/// an `owner_id` and a UUID `id`.
+macro_rules! owned {
+    ($($module:ident => $name:literal),+ $(,)?) => {
+        $(
+            impl Owned for entity::$module::Entity {
+                const OWNER: Self::Column = entity::$module::Column::OwnerId;
+            }
+            impl OwnedById for entity::$module::Entity {
+                const ID: Self::Column = entity::$module::Column::Id;
+                const NAME: &'static str = $name;
+            }
+        )+
+    };
 }
 
-impl Owned for entity::refresh_token::Entity {
-    const OWNER: Self::Column = entity::refresh_token::Column::OwnerId;
-    const ID: Self::Column = entity::refresh_token::Column::Id;
-    const NAME: &'static str = "refresh token";
+owned!(
+    api_token => "token",
+    refresh_token => "refresh token",
+    contact => "contact",
+    interaction => "interaction",
+);
+
+impl Owned for entity::contact_tag::Entity {
+    const OWNER: Self::Column = entity::contact_tag::Column::OwnerId;
+}
+
+impl Owned for entity::interaction_contact::Entity {
+    const OWNER: Self::Column = entity::interaction_contact::Column::OwnerId;
+}
+
+impl Owned for entity::idempotency_key::Entity {
+    const OWNER: Self::Column = entity::idempotency_key::Column::OwnerId;
 }
 
 /// A user's own row: its id is its owner.
 impl Owned for entity::user::Entity {
     const OWNER: Self::Column = entity::user::Column::Id;
+}
+
+impl OwnedById for entity::user::Entity {
     const ID: Self::Column = entity::user::Column::Id;
     const NAME: &'static str = "user";
 }

@@ -99,6 +99,78 @@ impl Validator {
     }
 }
 
+impl Validator {
+    /// A list of at most `max` items, each cleaned by `item` (which reports
+    /// its own errors), de-duplicated.
+    fn list(
+        &mut self,
+        field: &str,
+        values: &[String],
+        max: usize,
+        mut item: impl FnMut(&mut Self, &str, &str) -> String,
+    ) -> Vec<String> {
+        if values.len() > max {
+            self.error(field, format!("must have at most {max} items"));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for (i, raw) in values.iter().enumerate() {
+            let clean = item(self, &format!("{field}[{i}]"), raw);
+            if !out.contains(&clean) {
+                out.push(clean);
+            }
+        }
+        out
+    }
+
+    pub fn emails(&mut self, field: &str, values: &[String]) -> Vec<String> {
+        self.list(field, values, 20, |v, path, raw| v.email(path, raw))
+    }
+
+    /// Phone numbers: free-form (extensions, spaces) but with digits in them.
+    pub fn phones(&mut self, field: &str, values: &[String]) -> Vec<String> {
+        self.list(field, values, 20, |v, path, raw| {
+            let phone = v.text(path, raw, 50);
+            if !phone.is_empty() && phone.chars().filter(char::is_ascii_digit).count() < 3 {
+                v.error(path, "must be a phone number (at least 3 digits)");
+            }
+            phone
+        })
+    }
+
+    /// `http` or `https` URLs with a host.
+    pub fn links(&mut self, field: &str, values: &[String]) -> Vec<String> {
+        self.list(field, values, 20, |v, path, raw| {
+            let link = v.text(path, raw, 2048);
+            if !link.is_empty() && !is_web_url(&link) {
+                v.error(path, "must be an http(s) URL");
+            }
+            link
+        })
+    }
+
+    /// An integer within `min..=max`.
+    pub fn range(&mut self, field: &str, value: i64, min: i64, max: i64) {
+        if !(min..=max).contains(&value) {
+            self.error(field, format!("must be between {min} and {max}"));
+        }
+    }
+}
+
+/// `http://` or `https://`, a host without spaces, anything after.
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(rest) => {
+            let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            !host.is_empty() && !url.chars().any(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
 /// A pragmatic check: one `@`, a non-empty local part, a dotted domain, no
 /// spaces, at most 254 characters. Deliverability is not our business.
 pub fn is_email(email: &str) -> bool {
@@ -139,6 +211,32 @@ mod tests {
         for bad in ["ada", "ada@", "@x.com", "a b@x.com", "a@x", "a@@x.com"] {
             assert!(!is_email(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn lists_are_cleaned_item_by_item_with_paths() {
+        let mut v = Validator::new();
+        let emails = v.emails(
+            "emails",
+            &["A@x.com".into(), "a@x.com".into(), "bad".into()],
+        );
+        assert_eq!(emails, ["a@x.com", "bad"]);
+        v.links(
+            "links",
+            &["https://linkedin.com/in/ada".into(), "ftp://x".into()],
+        );
+        v.phones("phones", &["+44 20 7946 0958".into(), "call me".into()]);
+        let fields: Vec<_> = v
+            .finish()
+            .unwrap_err()
+            .to_problem()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(fields, ["emails[2]", "links[1]", "phones[1]"]);
+        assert!(is_web_url("http://example.com"));
+        assert!(!is_web_url("https://"));
     }
 
     #[test]

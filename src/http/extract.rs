@@ -13,12 +13,18 @@ use actix_web::http::header;
 use actix_web::web::{self, Bytes};
 use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, FieldError};
 
 /// A JSON request body (`application/json`, or any `application/*+json` such
-/// as `application/merge-patch+json`).
-pub struct ApiJson<T>(pub T);
+/// as `application/merge-patch+json`), with the SHA-256 of its bytes (what an
+/// `Idempotency-Key` is checked against).
+pub struct ApiJson<T>(pub T, pub BodyDigest);
+
+/// SHA-256 of a request body, hex.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BodyDigest(pub String);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
     type Error = AppError;
@@ -34,7 +40,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                 ));
             }
             let bytes = body.await.map_err(payload_error)?;
-            parse_json(&bytes).map(ApiJson)
+            let digest = BodyDigest(hex::encode(Sha256::digest(&bytes)));
+            parse_json(&bytes).map(|value| ApiJson(value, digest))
         })
     }
 }

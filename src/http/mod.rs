@@ -5,5 +5,6 @@
 pub mod conditional;
 pub mod extract;
 pub mod fallback;
+pub mod idempotency;
 pub mod rate_limit;
 pub mod request_id;

@@ -4,8 +4,11 @@
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod agenda;
 pub mod auth;
+pub mod contacts;
 pub mod health;
+pub mod interactions;
 pub mod me;
 pub mod tokens;
 
@@ -13,5 +16,8 @@ pub mod tokens;
 pub fn api(cfg: &mut ServiceConfig) {
     cfg.configure(auth::routes)
         .configure(me::routes)
-        .configure(tokens::routes);
+        .configure(tokens::routes)
+        .configure(contacts::routes)
+        .configure(interactions::routes)
+        .configure(agenda::routes);
 }

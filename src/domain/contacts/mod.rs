@@ -1,0 +1,300 @@
+//! Contacts: the relationship record. The fields follow the seeds: *why* this
+//! person, what I *can give* and *can get*, the *next step*; how they spend
+//! time, relax and grow; a one-sentence `headline`; and a keep-in-touch
+//! cadence. Counters and due dates are derived from interactions
+//! ([`derived`]) and never written by clients.
+
+pub mod derived;
+pub mod list;
+pub mod write;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::contact;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::enums::{Source, Stage};
+use crate::domain::patch::Patch;
+
+/// A contact as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Contact {
+    #[schema(example = "0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60")]
+    pub id: Uuid,
+    #[schema(example = "Grace Hopper")]
+    pub full_name: String,
+    /// Where you place them, in one sentence.
+    #[schema(example = "the compiler person")]
+    pub headline: Option<String>,
+    pub company: Option<String>,
+    pub role: Option<String>,
+    pub location: Option<String>,
+    pub emails: Vec<String>,
+    pub phones: Vec<String>,
+    /// LinkedIn, personal sites.
+    pub links: Vec<String>,
+    pub source: Option<Source>,
+    pub met_on: Option<NaiveDate>,
+    pub met_via: Option<String>,
+    /// Lowercase tags.
+    pub interests: Vec<String>,
+    /// Why this relationship matters.
+    pub why: Option<String>,
+    /// What I can give them.
+    pub can_give: Option<String>,
+    /// What I can get from them.
+    pub can_get: Option<String>,
+    pub next_step: Option<String>,
+    pub next_step_due: Option<NaiveDate>,
+    /// How they spend their time.
+    pub spends_time_on: Option<String>,
+    /// How they relax.
+    pub relaxes_by: Option<String>,
+    /// What they are growing in.
+    pub growing_in: Option<String>,
+    pub stage: Stage,
+    /// For `not_now` contacts: when to reconsider.
+    pub revisit_on: Option<NaiveDate>,
+    /// Desired days between interactions.
+    pub keep_in_touch_days: Option<i32>,
+    pub notes: Option<String>,
+    /// Read-only: the latest interaction's `occurred_at`.
+    pub last_interaction_at: Option<DateTime<Utc>>,
+    /// Read-only: interactions with this contact.
+    pub interaction_count: i32,
+    /// Read-only: interactions in which you gave something.
+    pub gave_count: i32,
+    /// Read-only: interactions in which you received something.
+    pub received_count: i32,
+    /// Read-only: when to get in touch next, from `keep_in_touch_days` and the
+    /// last interaction (or `met_on`, or when the contact was added).
+    pub next_touch_due: Option<NaiveDate>,
+    /// Read-only: intersections with you that are suggested or confirmed.
+    pub intersection_count: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<contact::Model> for Contact {
+    fn from(c: contact::Model) -> Self {
+        Self {
+            id: c.id,
+            full_name: c.full_name,
+            headline: c.headline,
+            company: c.company,
+            role: c.role,
+            location: c.location,
+            emails: c.emails.0,
+            phones: c.phones.0,
+            links: c.links.0,
+            source: c.source.as_deref().and_then(Source::parse),
+            met_on: c.met_on,
+            met_via: c.met_via,
+            interests: c.interests.0,
+            why: c.why,
+            can_give: c.can_give,
+            can_get: c.can_get,
+            next_step: c.next_step,
+            next_step_due: c.next_step_due,
+            spends_time_on: c.spends_time_on,
+            relaxes_by: c.relaxes_by,
+            growing_in: c.growing_in,
+            stage: Stage::parse(&c.stage).unwrap_or(Stage::Connected),
+            revisit_on: c.revisit_on,
+            keep_in_touch_days: c.keep_in_touch_days,
+            notes: c.notes,
+            last_interaction_at: c.last_interaction_at,
+            interaction_count: c.interaction_count,
+            gave_count: c.gave_count,
+            received_count: c.received_count,
+            next_touch_due: c.next_touch_due,
+            intersection_count: c.intersection_count,
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+        }
+    }
+}
+
+/// A new contact. Only `full_name` is required.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "full_name": "Grace Hopper",
+    "headline": "the compiler person",
+    "company": "Remington Rand",
+    "emails": ["grace@example.com"],
+    "source": "event",
+    "met_on": "2026-10-02",
+    "interests": ["compilers", "sailing"],
+    "why": "Knows everyone in developer tooling",
+    "can_give": "Feedback on her podcast's marketing",
+    "can_get": "An intro to the COBOL committee",
+    "next_step": "Send the article on small-business podcasts",
+    "next_step_due": "2026-11-28",
+    "keep_in_touch_days": 30
+}))]
+pub struct CreateContact {
+    #[schema(min_length = 1, max_length = 200)]
+    pub full_name: String,
+    #[schema(max_length = 200)]
+    pub headline: Option<String>,
+    #[schema(max_length = 200)]
+    pub company: Option<String>,
+    #[schema(max_length = 200)]
+    pub role: Option<String>,
+    #[schema(max_length = 200)]
+    pub location: Option<String>,
+    /// Email addresses (stored lowercased), at most 20.
+    #[schema(max_items = 20)]
+    pub emails: Option<Vec<String>>,
+    /// Phone numbers, at most 20.
+    #[schema(max_items = 20)]
+    pub phones: Option<Vec<String>>,
+    /// `http(s)` URLs, at most 20.
+    #[schema(max_items = 20)]
+    pub links: Option<Vec<String>>,
+    pub source: Option<Source>,
+    pub met_on: Option<NaiveDate>,
+    #[schema(max_length = 200)]
+    pub met_via: Option<String>,
+    /// Tags: trimmed, lowercased, de-duplicated; at most 50 of 50 characters.
+    #[schema(max_items = 50)]
+    pub interests: Option<Vec<String>>,
+    #[schema(max_length = 1000)]
+    pub why: Option<String>,
+    #[schema(max_length = 1000)]
+    pub can_give: Option<String>,
+    #[schema(max_length = 1000)]
+    pub can_get: Option<String>,
+    #[schema(max_length = 1000)]
+    pub next_step: Option<String>,
+    pub next_step_due: Option<NaiveDate>,
+    #[schema(max_length = 1000)]
+    pub spends_time_on: Option<String>,
+    #[schema(max_length = 1000)]
+    pub relaxes_by: Option<String>,
+    #[schema(max_length = 1000)]
+    pub growing_in: Option<String>,
+    /// Defaults to `connected`.
+    pub stage: Option<Stage>,
+    pub revisit_on: Option<NaiveDate>,
+    /// 1 to 3650.
+    #[schema(minimum = 1, maximum = 3650)]
+    pub keep_in_touch_days: Option<i32>,
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
+}
+
+/// Changes to a contact, as JSON Merge Patch: an absent field is kept, `null`
+/// clears it (`full_name` and `stage` cannot be cleared). Lists are replaced
+/// whole. Read-only fields are refused with a 422.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"stage": "not_now", "revisit_on": "2027-03-01", "next_step": null}))]
+pub struct UpdateContact {
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = String, min_length = 1, max_length = 200)]
+    pub full_name: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub headline: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub company: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub role: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub location: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    pub emails: Patch<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    pub phones: Patch<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    pub links: Patch<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<Source>)]
+    pub source: Patch<Source>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub met_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 200)]
+    pub met_via: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<Vec<String>>, max_items = 50)]
+    pub interests: Patch<Vec<String>>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub why: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub can_give: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub can_get: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub next_step: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub next_step_due: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub spends_time_on: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub relaxes_by: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 1000)]
+    pub growing_in: Patch<String>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Stage)]
+    pub stage: Patch<Stage>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<NaiveDate>)]
+    pub revisit_on: Patch<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<i32>, minimum = 1, maximum = 3650)]
+    pub keep_in_touch_days: Patch<i32>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    pub notes: Patch<String>,
+}
+
+impl From<CreateContact> for UpdateContact {
+    /// A creation is a patch of a blank contact.
+    fn from(c: CreateContact) -> Self {
+        Self {
+            full_name: Some(Some(c.full_name)),
+            headline: c.headline.map(Some),
+            company: c.company.map(Some),
+            role: c.role.map(Some),
+            location: c.location.map(Some),
+            emails: c.emails.map(Some),
+            phones: c.phones.map(Some),
+            links: c.links.map(Some),
+            source: c.source.map(Some),
+            met_on: c.met_on.map(Some),
+            met_via: c.met_via.map(Some),
+            interests: c.interests.map(Some),
+            why: c.why.map(Some),
+            can_give: c.can_give.map(Some),
+            can_get: c.can_get.map(Some),
+            next_step: c.next_step.map(Some),
+            next_step_due: c.next_step_due.map(Some),
+            spends_time_on: c.spends_time_on.map(Some),
+            relaxes_by: c.relaxes_by.map(Some),
+            growing_in: c.growing_in.map(Some),
+            stage: c.stage.map(Some),
+            revisit_on: c.revisit_on.map(Some),
+            keep_in_touch_days: c.keep_in_touch_days.map(Some),
+            notes: c.notes.map(Some),
+        }
+    }
+}

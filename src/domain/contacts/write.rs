@@ -1,0 +1,310 @@
+//! Creating, changing and deleting contacts. A creation is a merge patch of a
+//! blank contact, so both go through one [`apply`] and one set of rules.
+
+use chrono::Utc;
+use entity::{contact, contact_tag, interaction, interaction_contact};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::derived;
+use super::{Contact, CreateContact, UpdateContact};
+use crate::domain::enums::Stage;
+use crate::domain::patch::required;
+use crate::domain::tenancy::Owner;
+use crate::domain::validate::Validator;
+use crate::error::AppError;
+
+const SHORT: usize = 200;
+const LONG: usize = 1000;
+const NOTES: usize = 10_000;
+
+fn blank(owner: Owner) -> contact::Model {
+    let now = Utc::now();
+    contact::Model {
+        id: Uuid::now_v7(),
+        owner_id: owner.id(),
+        full_name: String::new(),
+        sort_name: String::new(),
+        headline: None,
+        company: None,
+        role: None,
+        location: None,
+        emails: Default::default(),
+        phones: Default::default(),
+        links: Default::default(),
+        source: None,
+        met_on: None,
+        met_via: None,
+        interests: Default::default(),
+        why: None,
+        can_give: None,
+        can_get: None,
+        next_step: None,
+        next_step_due: None,
+        spends_time_on: None,
+        relaxes_by: None,
+        growing_in: None,
+        stage: Stage::Connected.as_str().into(),
+        revisit_on: None,
+        keep_in_touch_days: None,
+        notes: None,
+        search_text: String::new(),
+        last_interaction_at: None,
+        interaction_count: 0,
+        gave_count: 0,
+        received_count: 0,
+        next_touch_due: None,
+        intersection_count: 0,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Applies `patch` to `c`, validating every field; then recomputes what is
+/// derived from the fields alone.
+fn apply(c: &mut contact::Model, patch: UpdateContact) -> Result<(), AppError> {
+    let mut v = Validator::new();
+    macro_rules! text {
+        ($field:ident, $max:expr) => {
+            if let Some(value) = patch.$field {
+                c.$field = v.optional_text(stringify!($field), value.as_deref(), $max);
+            }
+        };
+    }
+    macro_rules! date {
+        ($field:ident) => {
+            if let Some(value) = patch.$field {
+                c.$field = value;
+            }
+        };
+    }
+    if let Some(name) = required(&mut v, "full_name", patch.full_name) {
+        c.full_name = v.text("full_name", &name, SHORT);
+    }
+    text!(headline, SHORT);
+    text!(company, SHORT);
+    text!(role, SHORT);
+    text!(location, SHORT);
+    if let Some(emails) = patch.emails {
+        c.emails = entity::Tags(v.emails("emails", &emails.unwrap_or_default()));
+    }
+    if let Some(phones) = patch.phones {
+        c.phones = entity::Tags(v.phones("phones", &phones.unwrap_or_default()));
+    }
+    if let Some(links) = patch.links {
+        c.links = entity::Tags(v.links("links", &links.unwrap_or_default()));
+    }
+    if let Some(source) = patch.source {
+        c.source = source.map(|s| s.as_str().to_string());
+    }
+    date!(met_on);
+    text!(met_via, SHORT);
+    if let Some(interests) = patch.interests {
+        c.interests = entity::Tags(v.tags("interests", &interests.unwrap_or_default()));
+    }
+    text!(why, LONG);
+    text!(can_give, LONG);
+    text!(can_get, LONG);
+    text!(next_step, LONG);
+    date!(next_step_due);
+    text!(spends_time_on, LONG);
+    text!(relaxes_by, LONG);
+    text!(growing_in, LONG);
+    if let Some(stage) = required(&mut v, "stage", patch.stage) {
+        c.stage = stage.as_str().into();
+    }
+    date!(revisit_on);
+    if let Some(days) = patch.keep_in_touch_days {
+        if let Some(days) = days {
+            v.range("keep_in_touch_days", days.into(), 1, 3650);
+        }
+        c.keep_in_touch_days = days;
+    }
+    text!(notes, NOTES);
+    v.finish()?;
+
+    c.sort_name = c.full_name.to_lowercase();
+    c.search_text = search_text(c);
+    c.next_touch_due = derived::next_touch_due(c);
+    Ok(())
+}
+
+/// What `q` searches: name, headline, company, notes and tags, lowercased.
+fn search_text(c: &contact::Model) -> String {
+    [
+        Some(c.full_name.as_str()),
+        c.headline.as_deref(),
+        c.company.as_deref(),
+        c.notes.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .chain(c.interests.0.iter().map(String::as_str))
+    .collect::<Vec<_>>()
+    .join("\n")
+    .to_lowercase()
+}
+
+/// Keeps `contact_tags` equal to the contact's interests.
+async fn sync_tags(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    c: &contact::Model,
+) -> Result<(), AppError> {
+    owner
+        .delete::<contact_tag::Entity>()
+        .filter(contact_tag::Column::ContactId.eq(c.id))
+        .exec(db)
+        .await?;
+    if c.interests.0.is_empty() {
+        return Ok(());
+    }
+    contact_tag::Entity::insert_many(c.interests.0.iter().map(|tag| contact_tag::ActiveModel {
+        contact_id: Set(c.id),
+        tag: Set(tag.clone()),
+        owner_id: Set(owner.id()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    input: CreateContact,
+) -> Result<Contact, AppError> {
+    let mut c = blank(owner);
+    apply(&mut c, input.into())?;
+    let row = c.clone().into_active_model().reset_all().insert(db).await?;
+    sync_tags(db, owner, &row).await?;
+    tracing::info!(contact_id = %row.id, "contact created");
+    Ok(row.into())
+}
+
+/// Applies `patch` after `precondition` accepts the stored contact.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), contact_id = %id))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+    patch: UpdateContact,
+    precondition: impl FnOnce(&Contact) -> Result<(), AppError>,
+) -> Result<Contact, AppError> {
+    let current = owner.get::<contact::Entity>(db, id).await?;
+    precondition(&current.clone().into())?;
+    let mut next = current.clone();
+    apply(&mut next, patch)?;
+    if next == current {
+        return Ok(current.into());
+    }
+    next.updated_at = Utc::now();
+    let row = next.into_active_model().reset_all().update(db).await?;
+    if row.interests != current.interests {
+        sync_tags(db, owner, &row).await?;
+    }
+    Ok(row.into())
+}
+
+/// Deletes a contact. Interactions it shared with others lose it; those left
+/// with nobody are deleted with it.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), contact_id = %id))]
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+    precondition: impl FnOnce(&Contact) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let current = owner.get::<contact::Entity>(db, id).await?;
+    precondition(&current.into())?;
+    let touched: Vec<Uuid> = owner
+        .find::<interaction_contact::Entity>()
+        .select_only()
+        .column(interaction_contact::Column::InteractionId)
+        .filter(interaction_contact::Column::ContactId.eq(id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    // Participants and tags go with the contact (ON DELETE CASCADE).
+    owner
+        .delete::<contact::Entity>()
+        .filter(contact::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if !touched.is_empty() {
+        let still_shared: Vec<Uuid> = owner
+            .find::<interaction_contact::Entity>()
+            .select_only()
+            .column(interaction_contact::Column::InteractionId)
+            .filter(interaction_contact::Column::InteractionId.is_in(touched.clone()))
+            .distinct()
+            .into_tuple()
+            .all(db)
+            .await?;
+        let orphans: Vec<Uuid> = touched
+            .into_iter()
+            .filter(|i| !still_shared.contains(i))
+            .collect();
+        if !orphans.is_empty() {
+            owner
+                .delete::<interaction::Entity>()
+                .filter(interaction::Column::Id.is_in(orphans))
+                .exec(db)
+                .await?;
+        }
+    }
+    tracing::info!("contact deleted");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn owner() -> Owner {
+        Owner::new(Uuid::now_v7())
+    }
+
+    #[test]
+    fn a_creation_fills_derived_text_and_defaults() {
+        let mut c = blank(owner());
+        let input = CreateContact {
+            full_name: " Grace Hopper ".into(),
+            notes: Some("Met at the Navy".into()),
+            interests: Some(vec!["Compilers".into()]),
+            ..Default::default()
+        };
+        apply(&mut c, input.into()).unwrap();
+        assert_eq!(c.full_name, "Grace Hopper");
+        assert_eq!(c.sort_name, "grace hopper");
+        assert_eq!(c.stage, "connected");
+        assert!(c.search_text.contains("navy") && c.search_text.contains("compilers"));
+    }
+
+    #[test]
+    fn null_clears_and_required_fields_refuse_null() {
+        let mut c = blank(owner());
+        c.full_name = "Ada".into();
+        c.why = Some("because".into());
+        let patch: UpdateContact =
+            serde_json::from_str(r#"{"why": null, "full_name": null, "stage": null}"#).unwrap();
+        let err = apply(&mut c, patch).unwrap_err().to_problem();
+        let fields: Vec<_> = err.errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["full_name", "stage"]);
+        let patch: UpdateContact = serde_json::from_str(r#"{"why": null}"#).unwrap();
+        apply(&mut c, patch).unwrap();
+        assert_eq!(c.why, None);
+    }
+
+    #[test]
+    fn keep_in_touch_days_is_bounded() {
+        let mut c = blank(owner());
+        c.full_name = "Ada".into();
+        let patch: UpdateContact = serde_json::from_str(r#"{"keep_in_touch_days": 0}"#).unwrap();
+        assert!(apply(&mut c, patch).is_err());
+    }
+}

@@ -1,0 +1,127 @@
+//! The closed vocabularies of the API (stages, sources, kinds, channels).
+//! Each is a Rust enum, serialised in snake_case, stored as that same text.
+
+/// Declares a string enum: serde in snake_case, an OpenAPI schema, and
+/// `as_str` / `parse` for storage.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The stored text back to the enum; unknown text (impossible
+            /// unless the database was edited by hand) is `None`.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text {
+                    $($text => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Where the relationship stands.
+    Stage {
+        /// Someone you want to get to know.
+        Prospect => "prospect",
+        /// An active relationship.
+        Connected => "connected",
+        /// Not a good fit right now; revisit on `revisit_on`.
+        NotNow => "not_now",
+        /// Kept for the record, out of agenda and reconnect.
+        Archived => "archived",
+    }
+);
+
+string_enum!(
+    /// Where you know the person from.
+    Source {
+        Family => "family",
+        Friend => "friend",
+        Coworker => "coworker",
+        Manager => "manager",
+        Client => "client",
+        Vendor => "vendor",
+        Classmate => "classmate",
+        Teacher => "teacher",
+        Group => "group",
+        ServiceProvider => "service_provider",
+        Event => "event",
+        Online => "online",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// What kind of interaction it was.
+    InteractionKind {
+        Meeting => "meeting",
+        Call => "call",
+        Message => "message",
+        Email => "email",
+        Event => "event",
+        Social => "social",
+        Intro => "intro",
+        Favor => "favor",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// How it happened.
+    Channel {
+        InPerson => "in_person",
+        Phone => "phone",
+        Video => "video",
+        Email => "email",
+        Linkedin => "linkedin",
+        Twitter => "twitter",
+        Facebook => "facebook",
+        Chat => "chat",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    /// Who reached out.
+    InitiatedBy {
+        Me => "me",
+        Them => "them",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_text_round_trips_and_matches_the_json() {
+        for stage in Stage::ALL {
+            assert_eq!(Stage::parse(stage.as_str()), Some(*stage));
+            assert_eq!(serde_json::to_value(stage).unwrap(), stage.as_str());
+        }
+        for source in Source::ALL {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+        for kind in InteractionKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for channel in Channel::ALL {
+            assert_eq!(serde_json::to_value(channel).unwrap(), channel.as_str());
+        }
+    }
+}

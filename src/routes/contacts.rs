@@ -1,0 +1,167 @@
+//! `/contacts`: the relationship records, and a contact's timeline.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::contacts::list::ContactFilters;
+use crate::domain::contacts::{self, Contact, CreateContact, UpdateContact};
+use crate::domain::interactions::Interaction;
+use crate::domain::interactions::list::{self as interactions, TimelineParams};
+use crate::domain::page::Page;
+use crate::error::AppError;
+use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::idempotency::{Begun, IdempotencyKey};
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_contacts)
+        .service(create_contact)
+        .service(get_contact)
+        .service(update_contact)
+        .service(delete_contact)
+        .service(contact_timeline);
+}
+
+/// List contacts, filtered and sorted.
+///
+/// `q` searches name, headline, company, notes and tags; `tag` may repeat
+/// (all must match). Sort by `name`, `last_interaction_at`, `created_at`,
+/// `next_touch_due` or `intersection_count`, prefixed with `-` for descending.
+#[utoipa::path(
+    tag = "contacts",
+    params(ContactFilters),
+    responses((status = 200, description = "A page of contacts.", body = Page<Contact>))
+)]
+#[get("/contacts")]
+pub async fn list_contacts(
+    state: web::Data<AppState>,
+    who: Principal,
+    filters: ApiQuery<ContactFilters>,
+) -> Result<HttpResponse, AppError> {
+    let page = contacts::list::list(&state.db, who.owner, filters.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Add a contact.
+#[utoipa::path(
+    tag = "contacts",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body get the first response; the same key with another body is a 422. Kept 24 hours.")),
+    request_body = CreateContact,
+    responses((status = 201, description = "The new contact.", body = Contact,
+        headers(("ETag" = String, description = "The contact's entity tag."))))
+)]
+#[post("/contacts")]
+pub async fn create_contact(
+    state: web::Data<AppState>,
+    who: Principal,
+    key: IdempotencyKey,
+    body: ApiJson<CreateContact>,
+) -> Result<HttpResponse, AppError> {
+    let ApiJson(input, digest) = body;
+    match key.begin(&state.db, who.owner, &digest).await? {
+        Begun::Replay(response) => Ok(response),
+        Begun::Fresh(write) => {
+            let created = contacts::write::create(write.txn(), who.owner, input).await?;
+            write.commit(StatusCode::CREATED, &created).await
+        }
+    }
+}
+
+/// Get a contact.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = Uuid, Path, description = "The contact's id.")),
+    responses((status = 200, description = "The contact.", body = Contact,
+        headers(("ETag" = String, description = "Send as `If-Match` to update safely."))))
+)]
+#[get("/contacts/{id}")]
+pub async fn get_contact(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let contact: Contact = who
+        .owner
+        .get::<entity::contact::Entity>(&state.db, id.into_inner())
+        .await?
+        .into();
+    Ok(json_with_etag(StatusCode::OK, &contact))
+}
+
+/// Update a contact (JSON Merge Patch).
+///
+/// Absent fields are kept, `null` clears. Read-only fields (`id`, the counters,
+/// `next_touch_due`, timestamps) are refused with a 422.
+#[utoipa::path(
+    tag = "contacts",
+    params(
+        ("id" = Uuid, Path, description = "The contact's id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you last read; 412 if it changed since."),
+    ),
+    request_body(content = UpdateContact, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated contact.", body = Contact,
+        headers(("ETag" = String, description = "The new tag."))))
+)]
+#[patch("/contacts/{id}")]
+pub async fn update_contact(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ApiJson<UpdateContact>,
+) -> Result<HttpResponse, AppError> {
+    let txn = db::begin_write(&state.db).await?;
+    let contact = contacts::write::update(&txn, who.owner, id.into_inner(), body.0, |c| {
+        if_match.check(c)
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(json_with_etag(StatusCode::OK, &contact))
+}
+
+/// Delete a contact.
+///
+/// Interactions shared with other contacts stay, without this one; those with
+/// only this contact are deleted too.
+#[utoipa::path(
+    tag = "contacts",
+    params(
+        ("id" = Uuid, Path, description = "The contact's id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you last read; 412 if it changed since."),
+    ),
+    responses((status = 204, description = "Deleted."))
+)]
+#[delete("/contacts/{id}")]
+pub async fn delete_contact(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, AppError> {
+    let txn = db::begin_write(&state.db).await?;
+    contacts::write::delete(&txn, who.owner, id.into_inner(), |c| if_match.check(c)).await?;
+    txn.commit().await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A contact's interactions, newest first.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = Uuid, Path, description = "The contact's id."), TimelineParams),
+    responses((status = 200, description = "A page of interactions.", body = Page<Interaction>))
+)]
+#[get("/contacts/{id}/timeline")]
+pub async fn contact_timeline(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+    params: ApiQuery<TimelineParams>,
+) -> Result<HttpResponse, AppError> {
+    let page = interactions::timeline(&state.db, who.owner, id.into_inner(), params.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}

@@ -12,6 +12,7 @@ use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, scope};
 
+use crate::domain::contacts::list::ContactSort;
 use crate::error::{PROBLEM_JSON, Problem};
 use crate::routes;
 
@@ -41,7 +42,7 @@ use crate::routes;
         (name = "interactions", description = "What happened with whom, and what was exchanged."),
         (name = "agenda", description = "What needs doing, and whom to reconnect with."),
     ),
-    components(schemas(Problem)),
+    components(schemas(Problem, ContactSort)),
     modifiers(&BearerAuth, &ErrorResponses),
     security(("bearer" = [])),
 )]

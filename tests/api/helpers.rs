@@ -252,3 +252,36 @@ pub async fn assert_problem(res: Response, status: u16, code: &str) -> Value {
     assert_eq!(body["type"], format!("urn:rapport:problem:{code}"));
     body
 }
+
+impl TestApp {
+    /// Creates a contact from `body`; returns it.
+    pub async fn contact(&self, token: &str, body: Value) -> Value {
+        let res = self.post("/api/v1/contacts", Some(token), &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {body}");
+        res.json().await.unwrap()
+    }
+
+    /// Records an interaction from `body`; returns it.
+    pub async fn interaction(&self, token: &str, body: Value) -> Value {
+        let res = self.post("/api/v1/interactions", Some(token), &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "recording {body}");
+        res.json().await.unwrap()
+    }
+
+    /// GET returning JSON, asserting a 200.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        let res = self.get(path, token).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.unwrap()
+    }
+}
+
+/// The values of `field` in a list page's `data`.
+pub fn column(page: &Value, field: &str) -> Vec<Value> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item[field].clone())
+        .collect()
+}

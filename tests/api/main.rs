@@ -5,8 +5,11 @@
 mod helpers;
 
 mod accounts;
+mod agenda;
+mod contacts;
 mod errors;
 mod health;
+mod interactions;
 mod me;
 mod openapi;
 mod tokens;

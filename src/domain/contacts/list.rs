@@ -83,10 +83,13 @@ enum KeyType {
     Date,
 }
 
+/// Reads one key's value off a row, for the cursor.
+type KeyValue = fn(&contact::Model) -> serde_json::Value;
+
 /// A sort as keyset keys, with the type and the value of each key.
 struct SortSpec {
     name: &'static str,
-    keys: Vec<(Key, KeyType, fn(&contact::Model) -> serde_json::Value)>,
+    keys: Vec<(Key, KeyType, KeyValue)>,
 }
 
 fn spec(sort: ContactSort) -> SortSpec {
@@ -278,12 +281,30 @@ pub async fn list(
     if let Some(source) = filters.source {
         query = query.filter(C::Source.eq(source.as_str()));
     }
-    let due_now = Condition::any()
-        .add(C::NextTouchDue.lte(today))
-        .add(C::NextStepDue.lte(today));
     match filters.due {
-        Some(true) => query = query.filter(due_now),
-        Some(false) => query = query.filter(due_now.not()),
+        Some(true) => {
+            query = query.filter(
+                Condition::any()
+                    .add(C::NextTouchDue.lte(today))
+                    .add(C::NextStepDue.lte(today)),
+            )
+        }
+        // Spelled out rather than negated: NOT over NULL dates is NULL in SQL.
+        Some(false) => {
+            query = query.filter(
+                Condition::all()
+                    .add(
+                        Condition::any()
+                            .add(C::NextTouchDue.is_null())
+                            .add(C::NextTouchDue.gt(today)),
+                    )
+                    .add(
+                        Condition::any()
+                            .add(C::NextStepDue.is_null())
+                            .add(C::NextStepDue.gt(today)),
+                    ),
+            )
+        }
         None => {}
     }
     if let Some(days) = filters.inactive_for_days {

@@ -5,8 +5,14 @@ use rapport::startup::{self, Application};
 use rapport::telemetry;
 
 #[actix_web::main]
-async fn main() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+async fn main() {
+    if let Err(err) = run(Cli::parse()).await {
+        eprintln!("rapport: {err:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {
         println!("{}", rapport::openapi::spec_json()?);
@@ -15,12 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     telemetry::init(&settings.log_format);
     match command {
-        Command::Serve => {
-            Application::build(settings)
-                .await?
-                .run_until_stopped()
-                .await?
-        }
+        Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
         Command::Migrate => startup::migrate_only(&settings).await?,
         Command::Openapi => unreachable!("handled above"),
     }

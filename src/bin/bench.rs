@@ -1,0 +1,311 @@
+//! `cargo run --release --features bench --bin bench -- --help`
+//!
+//! Seeds a deterministic network into a fresh database (SQLite, or PostgreSQL
+//! with `--postgres`), starts the release server on loopback, drives each
+//! scenario with concurrent keep-alive clients, and prints one table:
+//! requests/s, p50, p99 and errors.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use rapport::config::Settings;
+use rapport::startup::Application;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(about = "Benchmark Rapport over HTTP on loopback")]
+struct Args {
+    /// Contacts to seed.
+    #[arg(long, default_value_t = 100_000)]
+    contacts: usize,
+    /// Interactions to seed.
+    #[arg(long, default_value_t = 20_000)]
+    interactions: usize,
+    /// Requests per scenario.
+    #[arg(long, default_value_t = 2_000)]
+    requests: usize,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// A PostgreSQL server URL (`postgres://user@host:port`); a fresh database
+    /// is created on it and dropped after. SQLite (a temp file) otherwise.
+    #[arg(long)]
+    postgres: Option<String>,
+}
+
+struct Scenario {
+    name: &'static str,
+    path: String,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let (url, cleanup) = database(&args).await?;
+    let vars = [
+        ("RAPPORT_DATABASE_URL", url.clone()),
+        (
+            "RAPPORT_JWT_SECRET",
+            "bench-secret-bench-secret-bench-secret-0123".to_string(),
+        ),
+        ("RAPPORT_AUTH_RATE_LIMIT", "0".to_string()),
+        ("RAPPORT_API_RATE_LIMIT", "0".to_string()),
+    ];
+    let settings = Settings::from_lookup(|k| {
+        vars.iter()
+            .find(|(key, _)| *key == k)
+            .map(|(_, v)| v.clone())
+    })?;
+    let app = Application::build_with_listener(settings.clone(), TcpListener::bind("127.0.0.1:0")?)
+        .await?;
+    let base = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": "bench@example.com", "password": "bench password 123", "name": "Bench"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let user_id: Uuid = session["user"]["id"].as_str().unwrap_or_default().parse()?;
+
+    let started = Instant::now();
+    let db = rapport::db::connect(&settings.database).await?;
+    let ids = rapport::seed::network(&db, user_id, args.contacts, args.interactions, 42).await?;
+    println!(
+        "seeded {} contacts and {} interactions in {:.1} s ({})",
+        args.contacts,
+        args.interactions,
+        started.elapsed().as_secs_f64(),
+        if args.postgres.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }
+    );
+
+    let one = ids.get(ids.len() / 2).copied().unwrap_or_default();
+    let scenarios = [
+        Scenario {
+            name: "get one contact",
+            path: format!("/api/v1/contacts/{one}"),
+        },
+        Scenario {
+            name: "list 50 contacts (by name)",
+            path: "/api/v1/contacts?limit=50".into(),
+        },
+        Scenario {
+            name: "list 50, stage=prospect",
+            path: "/api/v1/contacts?limit=50&stage=prospect".into(),
+        },
+        Scenario {
+            name: "list 50, tag=podcasting",
+            path: "/api/v1/contacts?limit=50&tag=podcasting".into(),
+        },
+        Scenario {
+            name: "list 50, q=hopper",
+            path: "/api/v1/contacts?limit=50&q=hopper".into(),
+        },
+        Scenario {
+            name: "list 50, due, -last_interaction_at",
+            path: "/api/v1/contacts?limit=50&due=true&sort=-last_interaction_at".into(),
+        },
+        Scenario {
+            name: "list 50 interactions",
+            path: "/api/v1/interactions?limit=50".into(),
+        },
+        Scenario {
+            name: "agenda (50 items)",
+            path: "/api/v1/agenda?limit=50".into(),
+        },
+        Scenario {
+            name: "reconnect (50)",
+            path: "/api/v1/reconnect?limit=50".into(),
+        },
+    ];
+    println!(
+        "\n{} requests per row, {} concurrent clients, loopback\n",
+        args.requests, args.concurrency
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | errors |");
+    println!("|---|---:|---:|---:|---:|");
+    for scenario in &scenarios {
+        let url = format!("{base}{}", scenario.path);
+        let (rps, p50, p99, errors) =
+            drive(&client, &token, &url, args.requests, args.concurrency).await;
+        println!(
+            "| {} | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |",
+            scenario.name
+        );
+    }
+    let create_url = format!("{base}/api/v1/contacts");
+    let (rps, p50, p99, errors) = drive_post(
+        &client,
+        &token,
+        &create_url,
+        args.requests,
+        args.concurrency,
+    )
+    .await;
+    println!("| create a contact | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |");
+
+    db.close().await.ok();
+    cleanup.await;
+    Ok(())
+}
+
+/// `requests` GETs of `url` from `concurrency` clients.
+async fn drive(
+    client: &reqwest::Client,
+    token: &str,
+    url: &str,
+    requests: usize,
+    concurrency: usize,
+) -> (f64, f64, f64, usize) {
+    run(requests, concurrency, {
+        let client = client.clone();
+        let token = token.to_string();
+        let url = url.to_string();
+        move |_| {
+            let request = client.get(&url).bearer_auth(&token);
+            async move {
+                request
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    })
+    .await
+}
+
+async fn drive_post(
+    client: &reqwest::Client,
+    token: &str,
+    url: &str,
+    requests: usize,
+    concurrency: usize,
+) -> (f64, f64, f64, usize) {
+    run(requests, concurrency, {
+        let client = client.clone();
+        let token = token.to_string();
+        let url = url.to_string();
+        move |i| {
+            let request = client.post(&url).bearer_auth(&token).json(
+                &json!({"full_name": format!("New Person {i}"), "interests": ["benchmarks"]}),
+            );
+            async move {
+                request
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            }
+        }
+    })
+    .await
+}
+
+/// Runs `requests` calls of `call` on `concurrency` tasks; returns requests/s,
+/// p50 and p99 in milliseconds, and the number of failures.
+async fn run<F, Fut>(requests: usize, concurrency: usize, call: F) -> (f64, f64, f64, usize)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let call = Arc::new(call);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let call = call.clone();
+        let next = next.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut errors = 0;
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= requests {
+                    break;
+                }
+                let t = Instant::now();
+                if !call(i).await {
+                    errors += 1;
+                }
+                samples.push(t.elapsed());
+            }
+            (samples, errors)
+        }));
+    }
+    let mut samples: Vec<Duration> = Vec::with_capacity(requests);
+    let mut errors = 0;
+    for task in tasks {
+        if let Ok((s, e)) = task.await {
+            samples.extend(s);
+            errors += e;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    samples.sort();
+    let pct = |p: f64| {
+        samples
+            .get(((samples.len() as f64 * p) as usize).min(samples.len().saturating_sub(1)))
+            .map(|d| d.as_secs_f64() * 1000.0)
+            .unwrap_or_default()
+    };
+    (requests as f64 / elapsed, pct(0.50), pct(0.99), errors)
+}
+
+/// A fresh database URL, and what removes it afterwards.
+async fn database(
+    args: &Args,
+) -> anyhow::Result<(
+    String,
+    std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
+)> {
+    use sea_orm::ConnectionTrait;
+    match &args.postgres {
+        Some(server) => {
+            let server = server.trim_end_matches('/').to_string();
+            let name = format!("rapport_bench_{}", Uuid::now_v7().simple());
+            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await?;
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await?;
+            let url = format!("{server}/{name}");
+            Ok((
+                url,
+                Box::pin(async move {
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await
+                        .ok();
+                }),
+            ))
+        }
+        None => {
+            let path = std::env::temp_dir().join(format!("rapport-bench-{}.db", Uuid::now_v7()));
+            let url = format!("sqlite://{}?mode=rwc", path.display());
+            Ok((
+                url,
+                Box::pin(async move {
+                    for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
+                        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+                    }
+                }),
+            ))
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! A deterministic, realistic-looking network for benchmarks: the same seed
+//! gives the same contacts, tags, stages and interactions. It goes through the
+//! domain functions, so seeded data obeys every rule real data does.
+
+use chrono::{Duration, TimeZone, Utc};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::db;
+use crate::domain::contacts::{self, CreateContact};
+use crate::domain::enums::{InteractionKind, Source, Stage};
+use crate::domain::interactions::{self, CreateInteraction};
+use crate::domain::tenancy::Owner;
+use crate::error::AppError;
+
+/// xorshift64*: tiny, fast and the same on every platform.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed.max(1))
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    /// A number in `0..n`.
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+}
+
+const FIRST: &[&str] = &[
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Donald",
+    "Frances",
+    "Ken",
+    "Radia",
+    "Tim",
+    "Margaret",
+    "Linus",
+    "Hedy",
+    "John",
+    "Katherine",
+    "Dennis",
+    "Sophie",
+    "Niklaus",
+    "Leslie",
+    "Shafi",
+];
+const LAST: &[&str] = &[
+    "Lovelace",
+    "Hopper",
+    "Turing",
+    "Dijkstra",
+    "Liskov",
+    "Knuth",
+    "Allen",
+    "Thompson",
+    "Perlman",
+    "Berners-Lee",
+    "Hamilton",
+    "Torvalds",
+    "Lamarr",
+    "McCarthy",
+    "Johnson",
+    "Ritchie",
+    "Wilson",
+    "Wirth",
+    "Lamport",
+    "Goldwasser",
+];
+const COMPANIES: &[&str] = &[
+    "Analytical Engines",
+    "Harbor Podcasts",
+    "Northwind",
+    "Contoso",
+    "Initech",
+    "Globex",
+    "Umbrella Design",
+    "Stark Logistics",
+    "Wayne Media",
+    "Acme Marketing",
+];
+
+/// A vocabulary of 200 tags: `topic-0` … `topic-199`, plus a few real ones.
+pub fn tag(i: u64) -> String {
+    const REAL: &[&str] = &[
+        "podcasting",
+        "marketing",
+        "project-management",
+        "photography",
+        "sailing",
+        "finance",
+        "design",
+        "hiring",
+        "fundraising",
+        "writing",
+    ];
+    match REAL.get(i as usize) {
+        Some(t) => t.to_string(),
+        None => format!("topic-{i}"),
+    }
+}
+
+/// Seeds `contacts` contacts and `interactions` interactions for `user_id`,
+/// in batches of one transaction each. Returns the contact ids.
+pub async fn network(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    contacts: usize,
+    interactions: usize,
+    seed: u64,
+) -> Result<Vec<Uuid>, AppError> {
+    let owner = Owner::new(user_id);
+    let mut rng = Rng::new(seed);
+    let mut ids = Vec::with_capacity(contacts);
+    let epoch = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    for batch in (0..contacts).collect::<Vec<_>>().chunks(1000) {
+        let txn = db::begin_write(db).await?;
+        for i in batch {
+            let interests = (0..1 + rng.below(4)).map(|_| tag(rng.below(200))).collect();
+            let input = CreateContact {
+                full_name: format!("{} {} {i}", rng.pick(FIRST), rng.pick(LAST)),
+                company: Some(rng.pick(COMPANIES).to_string()),
+                emails: Some(vec![format!("person{i}@example.com")]),
+                interests: Some(interests),
+                stage: Some(*rng.pick(Stage::ALL)),
+                source: Some(*rng.pick(Source::ALL)),
+                keep_in_touch_days: (rng.below(3) == 0).then(|| 30 + rng.below(60) as i32),
+                met_on: Some((epoch + Duration::days(rng.below(700) as i64)).date_naive()),
+                ..Default::default()
+            };
+            ids.push(contacts::write::create(&txn, owner, input).await?.id);
+        }
+        txn.commit().await?;
+    }
+    for batch in (0..interactions).collect::<Vec<_>>().chunks(1000) {
+        let txn = db::begin_write(db).await?;
+        for _ in batch {
+            let input = CreateInteraction {
+                occurred_at: Some(epoch + Duration::minutes(rng.below(1_000_000) as i64)),
+                kind: *rng.pick(InteractionKind::ALL),
+                channel: None,
+                contact_ids: vec![*rng.pick(&ids)],
+                summary: Some("caught up".into()),
+                notes: None,
+                initiated_by: None,
+                gave: (rng.below(2) == 0).then(|| "an introduction".into()),
+                received: (rng.below(3) == 0).then(|| "advice".into()),
+                goal_ids: Vec::new(),
+                follow_up: None,
+            };
+            interactions::write::create(&txn, owner, input).await?;
+        }
+        txn.commit().await?;
+    }
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generator_is_deterministic() {
+        let a: Vec<u64> = (0..5)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.next()
+            })
+            .collect();
+        let b: Vec<u64> = (0..5)
+            .map({
+                let mut r = Rng::new(7);
+                move |_| r.next()
+            })
+            .collect();
+        assert_eq!(a, b);
+        assert_ne!(a[0], a[1]);
+    }
+}

@@ -21,7 +21,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::from_env()?;
     telemetry::init(&settings.log_format);
     match command {
-        Command::Serve => Application::build(settings).await?.run_until_stopped().await?,
+        Command::Serve => {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await?
+        }
         Command::Migrate => startup::migrate_only(&settings).await?,
         Command::Openapi => unreachable!("handled above"),
     }

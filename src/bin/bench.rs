@@ -142,21 +142,23 @@ async fn main() -> anyhow::Result<()> {
     println!("|---|---:|---:|---:|---:|");
     for scenario in &scenarios {
         let url = format!("{base}{}", scenario.path);
-        let (rps, p50, p99, errors) =
-            drive(&client, &token, &url, args.requests, args.concurrency).await;
+        let (client, token) = (client.clone(), token.clone());
+        let (rps, p50, p99, errors) = drive(args.requests, args.concurrency, move |_| {
+            client.get(&url).bearer_auth(&token)
+        })
+        .await;
         println!(
             "| {} | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |",
             scenario.name
         );
     }
     let create_url = format!("{base}/api/v1/contacts");
-    let (rps, p50, p99, errors) = drive_post(
-        &client,
-        &token,
-        &create_url,
-        args.requests,
-        args.concurrency,
-    )
+    let (rps, p50, p99, errors) = drive(args.requests, args.concurrency, move |i| {
+        client
+            .post(&create_url)
+            .bearer_auth(&token)
+            .json(&json!({"full_name": format!("New Person {i}"), "interests": ["benchmarks"]}))
+    })
     .await;
     println!("| create a contact | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |");
 
@@ -165,54 +167,21 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `requests` GETs of `url` from `concurrency` clients.
+/// `requests` requests made by `build` (given the request's number) from
+/// `concurrency` clients.
 async fn drive(
-    client: &reqwest::Client,
-    token: &str,
-    url: &str,
     requests: usize,
     concurrency: usize,
+    build: impl Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 ) -> (f64, f64, f64, usize) {
-    run(requests, concurrency, {
-        let client = client.clone();
-        let token = token.to_string();
-        let url = url.to_string();
-        move |_| {
-            let request = client.get(&url).bearer_auth(&token);
-            async move {
-                request
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
-        }
-    })
-    .await
-}
-
-async fn drive_post(
-    client: &reqwest::Client,
-    token: &str,
-    url: &str,
-    requests: usize,
-    concurrency: usize,
-) -> (f64, f64, f64, usize) {
-    run(requests, concurrency, {
-        let client = client.clone();
-        let token = token.to_string();
-        let url = url.to_string();
-        move |i| {
-            let request = client.post(&url).bearer_auth(&token).json(
-                &json!({"full_name": format!("New Person {i}"), "interests": ["benchmarks"]}),
-            );
-            async move {
-                request
-                    .send()
-                    .await
-                    .map(|r| r.status().is_success())
-                    .unwrap_or(false)
-            }
+    run(requests, concurrency, move |i| {
+        let request = build(i);
+        async move {
+            request
+                .send()
+                .await
+                .map(|r| r.status().is_success())
+                .unwrap_or(false)
         }
     })
     .await

@@ -85,11 +85,7 @@ pub async fn get_contact(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let contact: Contact = who
-        .owner
-        .get::<entity::contact::Entity>(&state.db, id.into_inner())
-        .await?
-        .into();
+    let contact = contacts::get(&state.db, who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &contact))
 }
 

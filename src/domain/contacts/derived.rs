@@ -117,44 +117,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn contact(days: Option<i32>) -> contact::Model {
-        contact::Model {
-            id: Uuid::now_v7(),
-            owner_id: Uuid::now_v7(),
-            full_name: "A".into(),
-            sort_name: "a".into(),
-            headline: None,
-            company: None,
-            role: None,
-            location: None,
-            emails: Default::default(),
-            phones: Default::default(),
-            links: Default::default(),
-            source: None,
-            met_on: None,
-            met_via: None,
-            interests: Default::default(),
-            why: None,
-            can_give: None,
-            can_get: None,
-            next_step: None,
-            next_step_due: None,
-            spends_time_on: None,
-            relaxes_by: None,
-            growing_in: None,
-            stage: "connected".into(),
-            revisit_on: None,
-            keep_in_touch_days: days,
-            notes: None,
-            search_text: String::new(),
-            last_interaction_at: None,
-            interaction_count: 0,
-            gave_count: 0,
-            received_count: 0,
-            next_touch_due: None,
-            intersection_count: 0,
-            created_at: Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-            updated_at: Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap(),
-        }
+        let mut c = super::super::write::blank(Owner::new(Uuid::now_v7()));
+        c.keep_in_touch_days = days;
+        c.created_at = Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0).unwrap();
+        c
     }
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -16,6 +16,20 @@ use uuid::Uuid;
 
 use crate::domain::enums::{Source, Stage};
 use crate::domain::patch::Patch;
+use crate::domain::tenancy::Owner;
+use crate::error::AppError;
+
+/// One contact, or a 404.
+pub async fn get(
+    db: &impl sea_orm::ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+) -> Result<Contact, AppError> {
+    owner
+        .get::<contact::Entity>(db, id)
+        .await
+        .map(Contact::from)
+}
 
 /// A contact as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]

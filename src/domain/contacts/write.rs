@@ -21,7 +21,8 @@ const SHORT: usize = 200;
 const LONG: usize = 1000;
 const NOTES: usize = 10_000;
 
-fn blank(owner: Owner) -> contact::Model {
+/// A contact with nothing filled in yet.
+pub(crate) fn blank(owner: Owner) -> contact::Model {
     let now = Utc::now();
     contact::Model {
         id: Uuid::now_v7(),

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_account;
 mod m20261121_000002_create_contacts_and_interactions;
+mod m20261122_000003_sqlite_planner_statistics;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_account::Migration),
             Box::new(m20261121_000002_create_contacts_and_interactions::Migration),
+            Box::new(m20261122_000003_sqlite_planner_statistics::Migration),
         ]
     }
 }

@@ -100,11 +100,19 @@ impl MigrationTrait for Migration {
             ),
             (
                 "idx_contacts_owner_stage",
-                vec![C::Stage.into_iden(), C::SortName.into_iden()],
+                vec![
+                    C::Stage.into_iden(),
+                    C::SortName.into_iden(),
+                    C::Id.into_iden(),
+                ],
             ),
             (
                 "idx_contacts_owner_source",
-                vec![C::Source.into_iden(), C::SortName.into_iden()],
+                vec![
+                    C::Source.into_iden(),
+                    C::SortName.into_iden(),
+                    C::Id.into_iden(),
+                ],
             ),
         ] {
             let mut cols_with_owner = vec![C::OwnerId.into_iden()];

@@ -9,11 +9,14 @@ use sea_orm::sea_query::ExprTrait;
 use sea_orm::sea_query::{Condition, Expr, IntoCondition, NullOrdering, SimpleExpr};
 use sea_orm::{IntoSimpleExpr, Order, QueryFilter, QueryOrder, Value};
 
-/// One sort key.
+/// One sort key. Keys are NOT NULL unless marked [`Key::nullable`]; only
+/// nullable keys get `NULLS FIRST/LAST`, which would otherwise keep SQLite
+/// from reading the order straight off an index.
 #[derive(Clone)]
 pub struct Key {
     pub expr: SimpleExpr,
     pub descending: bool,
+    pub nullable: bool,
     pub nulls_first: bool,
 }
 
@@ -22,6 +25,7 @@ impl Key {
         Self {
             expr: expr.into_simple_expr(),
             descending: false,
+            nullable: false,
             nulls_first: false,
         }
     }
@@ -30,11 +34,20 @@ impl Key {
         Self {
             expr: expr.into_simple_expr(),
             descending: true,
+            nullable: false,
             nulls_first: false,
         }
     }
 
+    /// A key that may be NULL; NULLs sort last.
+    pub fn nullable(mut self) -> Self {
+        self.nullable = true;
+        self
+    }
+
+    /// A key that may be NULL; NULLs sort first.
     pub fn nulls_first(mut self) -> Self {
+        self.nullable = true;
         self.nulls_first = true;
         self
     }
@@ -60,7 +73,7 @@ impl Key {
             col().gt(value.clone())
         };
         let mut cond = Condition::any().add(beyond);
-        if !self.nulls_first {
+        if self.nullable && !self.nulls_first {
             cond = cond.add(col().is_null());
         }
         cond

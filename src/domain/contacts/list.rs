@@ -137,10 +137,16 @@ fn spec(sort: ContactSort) -> SortSpec {
             Key::asc(col)
         }
     };
+    let nullable = matches!(column, C::LastInteractionAt | C::NextTouchDue);
+    let first = if nullable {
+        key(column).nullable()
+    } else {
+        key(column)
+    };
     SortSpec {
         name,
         keys: vec![
-            (key(column), ty, value),
+            (first, ty, value),
             (key(C::Id), KeyType::Text, |c| json!(c.id)),
         ],
     }

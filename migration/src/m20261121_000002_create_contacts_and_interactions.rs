@@ -92,7 +92,11 @@ impl MigrationTrait for Migration {
             ),
             (
                 "idx_contacts_owner_next_step",
-                vec![C::NextStepDue.into_iden()],
+                vec![C::NextStepDue.into_iden(), C::Id.into_iden()],
+            ),
+            (
+                "idx_contacts_owner_revisit",
+                vec![C::RevisitOn.into_iden(), C::Id.into_iden()],
             ),
             (
                 "idx_contacts_owner_intersections",
@@ -121,6 +125,20 @@ impl MigrationTrait for Migration {
                 .create_index(index(name, C::Table, cols_with_owner))
                 .await?;
         }
+        // The reconnect ranking: most intersections first, then the longest
+        // silence (never first, which is how an ascending index stores NULLs).
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contacts_owner_reconnect")
+                    .table(C::Table)
+                    .col(C::OwnerId)
+                    .col((C::IntersectionCount, IndexOrder::Desc))
+                    .col(C::LastInteractionAt)
+                    .col(C::Id)
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .create_table(
@@ -200,6 +218,7 @@ impl MigrationTrait for Migration {
                     I::OwnerId.into_iden(),
                     I::FollowUpDone.into_iden(),
                     I::FollowUpDueOn.into_iden(),
+                    I::Id.into_iden(),
                 ],
             ))
             .await?;

@@ -77,7 +77,7 @@ pub const STATS: &[(&str, &str, &str)] = &[
     (
         "interactions",
         "idx_interactions_owner_follow_up",
-        "1000000 100000 50000 100",
+        "1000000 100000 50000 100 1",
     ),
     (
         "interaction_contacts",

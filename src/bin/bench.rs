@@ -34,6 +34,9 @@ struct Args {
     /// is created on it and dropped after. SQLite (a temp file) otherwise.
     #[arg(long)]
     postgres: Option<String>,
+    /// Keep the database afterwards (its URL is printed), to inspect plans.
+    #[arg(long)]
+    keep_database: bool,
 }
 
 struct Scenario {
@@ -163,7 +166,11 @@ async fn main() -> anyhow::Result<()> {
     println!("| create a contact | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |");
 
     db.close().await.ok();
-    cleanup.await;
+    if args.keep_database {
+        println!("\nkept the database: {url}");
+    } else {
+        cleanup.await;
+    }
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{contact, contact_tag};
-use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -325,10 +325,15 @@ pub async fn list(
 }
 
 /// No interaction since `cutoff`, or never.
+///
+/// Written as `COALESCE(last >= cutoff, FALSE) = FALSE` rather than `last IS NULL OR
+/// last < cutoff`: SQLite turns that OR into a union over the
+/// `last_interaction_at` index and then sorts every inactive contact, where a
+/// plain filter lets it walk the index of the requested order and stop at a
+/// page.
 fn inactive_since(cutoff: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(contact::Column::LastInteractionAt.is_null())
-        .add(contact::Column::LastInteractionAt.lt(cutoff))
+    let recent = Expr::col((contact::Entity, contact::Column::LastInteractionAt)).gte(cutoff);
+    Condition::all().add(Func::coalesce([recent, Expr::val(false)]).eq(false))
 }
 
 /// `GET /reconnect` parameters.

@@ -164,11 +164,14 @@ impl MigrationTrait for Migration {
             .await?;
         manager
             .create_index(index(
-                "idx_contact_tags_owner_tag",
+                // Tag first: an index led by owner_id would tempt planners
+                // without statistics away from the primary key when a
+                // contact's tags are replaced.
+                "idx_contact_tags_tag_owner",
                 ContactTags::Table,
                 vec![
-                    ContactTags::OwnerId.into_iden(),
                     ContactTags::Tag.into_iden(),
+                    ContactTags::OwnerId.into_iden(),
                     ContactTags::ContactId.into_iden(),
                 ],
             ))

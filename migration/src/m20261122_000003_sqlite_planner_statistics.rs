@@ -30,7 +30,7 @@ pub const STATS: &[(&str, &str, &str)] = &[
     ("contacts", "idx_contacts_owner_stage", "1000000 100000 25000 1 1"),
     ("contacts", "idx_contacts_owner_source", "1000000 100000 8000 1 1"),
     ("contact_tags", "sqlite_autoindex_contact_tags_1", "3000000 3 1"),
-    ("contact_tags", "idx_contact_tags_owner_tag", "3000000 300000 1000 1"),
+    ("contact_tags", "idx_contact_tags_tag_owner", "3000000 15000 1000 1"),
     ("interactions", "sqlite_autoindex_interactions_1", "1000000 1"),
     ("interactions", "idx_interactions_owner_occurred", "1000000 100000 1 1"),
     ("interactions", "idx_interactions_owner_follow_up", "1000000 100000 50000 100 1"),

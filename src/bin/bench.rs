@@ -77,10 +77,6 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .json()
         .await?;
-    let token = session["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
     let user_id: Uuid = session["user"]["id"].as_str().unwrap_or_default().parse()?;
 
     let started = Instant::now();
@@ -97,6 +93,19 @@ async fn main() -> anyhow::Result<()> {
             "SQLite"
         }
     );
+
+    // Seeding can outlast an access token (15 minutes): log in afresh.
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": "bench@example.com", "password": "bench password 123"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
 
     let one = ids.get(ids.len() / 2).copied().unwrap_or_default();
     let scenarios = [
@@ -184,11 +193,11 @@ async fn drive(
     run(requests, concurrency, move |i| {
         let request = build(i);
         async move {
-            request
-                .send()
-                .await
-                .map(|r| r.status().is_success())
-                .unwrap_or(false)
+            match request.send().await {
+                Ok(r) if r.status().is_success() => Ok(()),
+                Ok(r) => Err(r.status().as_u16()),
+                Err(_) => Err(0),
+            }
         }
     })
     .await
@@ -199,7 +208,7 @@ async fn drive(
 async fn run<F, Fut>(requests: usize, concurrency: usize, call: F) -> (f64, f64, f64, usize)
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = bool> + Send,
+    Fut: std::future::Future<Output = Result<(), u16>> + Send,
 {
     let call = Arc::new(call);
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -217,8 +226,11 @@ where
                     break;
                 }
                 let t = Instant::now();
-                if !call(i).await {
+                if let Err(status) = call(i).await {
                     errors += 1;
+                    if errors == 1 {
+                        eprintln!("request {i} failed with status {status} (0: no response)");
+                    }
                 }
                 samples.push(t.elapsed());
             }

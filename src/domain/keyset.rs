@@ -97,12 +97,13 @@ pub fn order<Q: QueryOrder>(mut query: Q, keys: &[Key]) -> Q {
         } else {
             Order::Asc
         };
-        let nulls = if key.nulls_first {
-            NullOrdering::First
+        query = if !key.nullable {
+            query.order_by(key.expr.clone(), ord)
+        } else if key.nulls_first {
+            query.order_by_with_nulls(key.expr.clone(), ord, NullOrdering::First)
         } else {
-            NullOrdering::Last
+            query.order_by_with_nulls(key.expr.clone(), ord, NullOrdering::Last)
         };
-        query = query.order_by_with_nulls(key.expr.clone(), ord, nulls);
     }
     query
 }

@@ -21,7 +21,7 @@ impl Rng {
         Self(seed.max(1))
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;
@@ -30,7 +30,7 @@ impl Rng {
 
     /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
@@ -182,13 +182,13 @@ mod tests {
         let a: Vec<u64> = (0..5)
             .map({
                 let mut r = Rng::new(7);
-                move |_| r.next()
+                move |_| r.next_u64()
             })
             .collect();
         let b: Vec<u64> = (0..5)
             .map({
                 let mut r = Rng::new(7);
-                move |_| r.next()
+                move |_| r.next_u64()
             })
             .collect();
         assert_eq!(a, b);

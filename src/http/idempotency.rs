@@ -3,6 +3,9 @@
 //! scoped to the user; the request is identified by method, path and the
 //! SHA-256 of the body.
 
+use std::future::Future;
+use std::pin::Pin;
+
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
@@ -57,21 +60,47 @@ impl FromRequest for IdempotencyKey {
 }
 
 /// A write in progress: its transaction, and what to remember it by.
-pub struct IdempotentWrite {
+struct IdempotentWrite {
     txn: DatabaseTransaction,
     owner: Owner,
     key: Option<(String, String)>,
 }
 
 /// Either the stored answer of an earlier identical request, or a fresh write.
-pub enum Begun {
+enum Begun {
     Replay(HttpResponse),
     Fresh(IdempotentWrite),
 }
 
 impl IdempotencyKey {
+    /// Runs `write` in a write transaction and answers `status` with its
+    /// result, unless an identical earlier request already has an answer, which
+    /// is replayed instead. The answer is recorded in the same transaction.
+    pub async fn create<T, F>(
+        self,
+        db: &DatabaseConnection,
+        owner: Owner,
+        body: &BodyDigest,
+        status: StatusCode,
+        write: F,
+    ) -> Result<HttpResponse, AppError>
+    where
+        T: Serialize,
+        F: for<'t> FnOnce(
+            &'t DatabaseTransaction,
+        ) -> Pin<Box<dyn Future<Output = Result<T, AppError>> + 't>>,
+    {
+        match self.begin(db, owner, body).await? {
+            Begun::Replay(response) => Ok(response),
+            Begun::Fresh(fresh) => {
+                let value = write(&fresh.txn).await?;
+                fresh.commit(status, &value).await
+            }
+        }
+    }
+
     /// Opens the write transaction and checks for an earlier answer.
-    pub async fn begin(
+    async fn begin(
         self,
         db: &DatabaseConnection,
         owner: Owner,
@@ -104,12 +133,8 @@ impl IdempotencyKey {
 }
 
 impl IdempotentWrite {
-    pub fn txn(&self) -> &DatabaseTransaction {
-        &self.txn
-    }
-
     /// Records the answer (when a key was given), commits, and answers.
-    pub async fn commit<T: Serialize>(
+    async fn commit<T: Serialize>(
         self,
         status: StatusCode,
         value: &T,

@@ -13,7 +13,7 @@ use crate::domain::page::Page;
 use crate::error::AppError;
 use crate::http::conditional::{IfMatch, json_with_etag};
 use crate::http::extract::{ApiJson, ApiQuery};
-use crate::http::idempotency::{Begun, IdempotencyKey};
+use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -59,13 +59,10 @@ pub async fn create_interaction(
     body: ApiJson<CreateInteraction>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    match key.begin(&state.db, who.owner, &digest).await? {
-        Begun::Replay(response) => Ok(response),
-        Begun::Fresh(write) => {
-            let created = interactions::write::create(write.txn(), who.owner, input).await?;
-            write.commit(StatusCode::CREATED, &created).await
-        }
-    }
+    key.create(&state.db, who.owner, &digest, StatusCode::CREATED, |txn| {
+        Box::pin(interactions::write::create(txn, who.owner, input))
+    })
+    .await
 }
 
 /// Get an interaction.

@@ -7,8 +7,8 @@ use std::collections::BTreeSet;
 use chrono::Utc;
 use entity::{contact, interaction, interaction_contact};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -40,24 +40,19 @@ async fn check_contacts(
         return Ok(());
     }
     let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
-    let found = owner
+    let known: BTreeSet<Uuid> = owner
         .find::<contact::Entity>()
-        .filter(contact::Column::Id.is_in(unique.iter().copied()))
-        .count(db)
-        .await? as usize;
-    if found != unique.len() {
-        let known: Vec<Uuid> = owner
-            .find::<contact::Entity>()
-            .filter(contact::Column::Id.is_in(unique.iter().copied()))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        for (i, id) in ids.iter().enumerate() {
-            if !known.contains(id) {
-                v.error(&format!("contact_ids[{i}]"), "no such contact");
-            }
+        .select_only()
+        .column(contact::Column::Id)
+        .filter(contact::Column::Id.is_in(unique))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if !known.contains(id) {
+            v.error(&format!("contact_ids[{i}]"), "no such contact");
         }
     }
     Ok(())
@@ -244,12 +239,21 @@ pub async fn get(
     owner: Owner,
     id: Uuid,
 ) -> Result<Interaction, AppError> {
+    load(db, owner, id).await.map(|(_, shown)| shown)
+}
+
+/// The stored row and what the API shows of it, or a 404.
+async fn load(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+) -> Result<(interaction::Model, Interaction), AppError> {
     let row = owner.get::<interaction::Entity>(db, id).await?;
     let contacts = participants(db, owner, &[id])
         .await?
         .remove(&id)
         .unwrap_or_default();
-    Ok(Interaction::new(row, contacts))
+    Ok((row.clone(), Interaction::new(row, contacts)))
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %owner.id(), interaction_id = %id))]
@@ -260,9 +264,8 @@ pub async fn update(
     patch: UpdateInteraction,
     precondition: impl FnOnce(&Interaction) -> Result<(), AppError>,
 ) -> Result<Interaction, AppError> {
-    let current = get(db, owner, id).await?;
+    let (stored, current) = load(db, owner, id).await?;
     precondition(&current)?;
-    let stored = owner.get::<interaction::Entity>(db, id).await?;
     let mut next = stored.clone();
     let new_contacts = apply(db, owner, &mut next, patch).await?;
     let contacts_changed = new_contacts

@@ -13,6 +13,8 @@ use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, scope};
 
 use crate::domain::contacts::list::ContactSort;
+use crate::domain::enums::{GoalKind, GoalStatus, IntersectionKind, IntersectionStatus};
+use crate::domain::goals::list::GoalHolder;
 use crate::error::{PROBLEM_JSON, Problem};
 use crate::routes;
 
@@ -41,8 +43,13 @@ use crate::routes;
         (name = "contacts", description = "The people in your network: why they matter, what you can give and get, what is next."),
         (name = "interactions", description = "What happened with whom, and what was exchanged."),
         (name = "agenda", description = "What needs doing, and whom to reconnect with."),
+        (name = "goals", description = "What you and your contacts pursue (goals) and can give (offers)."),
+        (name = "intersections", description = "Where you and your contacts meet, and which contacts should meet each other."),
+        (name = "insights", description = "The quality of your network, led by intersections."),
     ),
-    components(schemas(Problem, ContactSort)),
+    components(schemas(
+        Problem, ContactSort, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
+    )),
     modifiers(&BearerAuth, &ErrorResponses),
     security(("bearer" = [])),
 )]

@@ -4,9 +4,12 @@
 pub mod api_token;
 pub mod contact;
 pub mod contact_tag;
+pub mod goal;
+pub mod goal_topic;
 pub mod idempotency_key;
 pub mod interaction;
 pub mod interaction_contact;
+pub mod intersection;
 pub mod refresh_token;
 pub mod tags;
 pub mod user;

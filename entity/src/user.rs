@@ -18,6 +18,10 @@ pub struct Model {
     pub interests: Tags,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// Bumped by every change to goals, offers or interests.
+    pub network_version: i64,
+    /// The `network_version` the stored intersections were computed from.
+    pub intersections_version: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

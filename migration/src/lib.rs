@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_account;
 mod m20261121_000002_create_contacts_and_interactions;
 mod m20261122_000003_sqlite_planner_statistics;
+mod m20261122_000004_create_goals_and_intersections;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_account::Migration),
             Box::new(m20261121_000002_create_contacts_and_interactions::Migration),
             Box::new(m20261122_000003_sqlite_planner_statistics::Migration),
+            Box::new(m20261122_000004_create_goals_and_intersections::Migration),
         ]
     }
 }

@@ -125,6 +125,8 @@ pub enum Users {
     Interests,
     CreatedAt,
     UpdatedAt,
+    NetworkVersion,
+    IntersectionsVersion,
 }
 
 #[derive(DeriveIden)]

@@ -8,7 +8,7 @@ use crate::m20261121_000001_create_account::Users;
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn owner_fk(table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCreateStatement {
+pub(crate) fn owner_fk(table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(table, column)
         .to(Users::Table, Users::Id)
@@ -16,7 +16,7 @@ fn owner_fk(table: impl IntoIden, column: impl IntoIden) -> ForeignKeyCreateStat
         .to_owned()
 }
 
-fn index(name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> IndexCreateStatement {
+pub(crate) fn index(name: &str, table: impl IntoIden, cols: Vec<DynIden>) -> IndexCreateStatement {
     let mut idx = Index::create().name(name).table(table).to_owned();
     for col in cols {
         idx.col(col);

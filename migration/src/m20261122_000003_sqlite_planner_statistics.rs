@@ -46,27 +46,36 @@ pub const STATS: &[(&str, &str, &str)] = &[
     ("refresh_tokens", "idx_refresh_tokens_family", "100000 10"),
 ];
 
+/// Writes `stats` into `sqlite_stat1` (SQLite only; a no-op elsewhere). Later
+/// migrations that add indexes call it with their own rows.
+pub(crate) async fn write_statistics(
+    manager: &SchemaManager<'_>,
+    stats: &[(&str, &str, &str)],
+) -> Result<(), DbErr> {
+    let db = manager.get_connection();
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return Ok(());
+    }
+    // ANALYZE creates sqlite_stat1; on tables that are still empty it
+    // records nothing, so the rows below are what the planner will use.
+    db.execute_unprepared("ANALYZE").await?;
+    for (table, index, stat) in stats {
+        db.execute_unprepared(&format!(
+            "DELETE FROM sqlite_stat1 WHERE tbl = '{table}' AND idx = '{index}'; \
+             INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('{table}', '{index}', '{stat}')"
+        ))
+        .await?;
+    }
+    // Loads the statistics into the planner of this connection; others
+    // load them when they next read the schema.
+    db.execute_unprepared("ANALYZE sqlite_schema").await?;
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let db = manager.get_connection();
-        if db.get_database_backend() != DbBackend::Sqlite {
-            return Ok(());
-        }
-        // ANALYZE creates sqlite_stat1; on tables that are still empty it
-        // records nothing, so the rows below are what the planner will use.
-        db.execute_unprepared("ANALYZE").await?;
-        for (table, index, stat) in STATS {
-            db.execute_unprepared(&format!(
-                "DELETE FROM sqlite_stat1 WHERE tbl = '{table}' AND idx = '{index}'; \
-                 INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('{table}', '{index}', '{stat}')"
-            ))
-            .await?;
-        }
-        // Loads the statistics into the planner of this connection; others
-        // load them when they next read the schema.
-        db.execute_unprepared("ANALYZE sqlite_schema").await?;
-        Ok(())
+        write_statistics(manager, STATS).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

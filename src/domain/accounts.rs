@@ -143,6 +143,8 @@ pub async fn register(
         interests: Set(Default::default()),
         created_at: Set(now),
         updated_at: Set(now),
+        // The network counters start at their column defaults.
+        ..Default::default()
     }
     .insert(&txn)
     .await

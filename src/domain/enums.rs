@@ -104,6 +104,69 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// `goal`: something pursued or needed; `offer`: something this person
+    /// can give (skills, knowledge, resources, connections).
+    GoalKind {
+        Goal => "goal",
+        Offer => "offer",
+    }
+);
+
+string_enum!(
+    /// How far away a goal is.
+    Horizon {
+        Short => "short",
+        Long => "long",
+    }
+);
+
+string_enum!(
+    /// Where a goal stands. Only `active` goals make intersections.
+    GoalStatus {
+        Active => "active",
+        Achieved => "achieved",
+        Paused => "paused",
+        Dropped => "dropped",
+    }
+);
+
+string_enum!(
+    /// How the user and a contact meet.
+    IntersectionKind {
+        /// My goal and their goal are the same pursuit.
+        SharedGoal => "shared_goal",
+        /// My offer meets their goal: how I can help.
+        ICanHelp => "i_can_help",
+        /// Their offer meets my goal: how they can help.
+        TheyCanHelp => "they_can_help",
+        /// We share interests: an ice-breaker.
+        SharedInterest => "shared_interest",
+    }
+);
+
+string_enum!(
+    /// What the user made of an intersection.
+    IntersectionStatus {
+        /// Found by the engine, not yet looked at.
+        Suggested => "suggested",
+        /// We talked and it is real; survives every recomputation.
+        Confirmed => "confirmed",
+        /// Not real; never suggested again.
+        Dismissed => "dismissed",
+    }
+);
+
+string_enum!(
+    /// Where an intersection comes from.
+    IntersectionOrigin {
+        /// Found by the engine.
+        Computed => "computed",
+        /// Recorded by you, discovered in conversation.
+        Recorded => "recorded",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +185,12 @@ mod tests {
         }
         for channel in Channel::ALL {
             assert_eq!(serde_json::to_value(channel).unwrap(), channel.as_str());
+        }
+        for kind in IntersectionKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for status in GoalStatus::ALL {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
     }
 }

@@ -4,10 +4,14 @@
 pub mod accounts;
 pub mod agenda;
 pub mod api_tokens;
+pub mod brief;
 pub mod contacts;
 pub mod enums;
+pub mod goals;
 pub mod idempotency;
+pub mod insights;
 pub mod interactions;
+pub mod intersections;
 pub mod keyset;
 pub mod page;
 pub mod patch;

@@ -128,8 +128,13 @@ pub async fn update(
     if !row.is_changed() {
         return Ok(Profile::from(current));
     }
+    let interests_changed = row.interests.is_set();
     row.updated_at = Set(Utc::now());
-    Ok(Profile::from(row.update(db).await?))
+    let saved = row.update(db).await?;
+    if interests_changed && saved.interests != current.interests {
+        crate::domain::intersections::network_changed(db, owner).await?;
+    }
+    Ok(Profile::from(saved))
 }
 
 /// Deletes the account; every table of user data cascades from `users`.

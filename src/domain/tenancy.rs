@@ -91,7 +91,13 @@ owned!(
     refresh_token => "refresh token",
     contact => "contact",
     interaction => "interaction",
+    goal => "goal",
+    intersection => "intersection",
 );
+
+impl Owned for entity::goal_topic::Entity {
+    const OWNER: Self::Column = entity::goal_topic::Column::OwnerId;
+}
 
 impl Owned for entity::contact_tag::Entity {
     const OWNER: Self::Column = entity::contact_tag::Column::OwnerId;

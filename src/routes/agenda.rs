@@ -7,6 +7,7 @@ use crate::auth::Principal;
 use crate::domain::agenda::{self, AgendaItem, AgendaParams};
 use crate::domain::contacts::Contact;
 use crate::domain::contacts::list::{self as contacts, ReconnectParams};
+use crate::domain::intersections::refresh::ensure_fresh;
 use crate::domain::page::Page;
 use crate::error::AppError;
 use crate::http::extract::ApiQuery;
@@ -52,6 +53,7 @@ pub async fn get_reconnect(
     who: Principal,
     params: ApiQuery<ReconnectParams>,
 ) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
     let page = contacts::reconnect(&state.db, who.owner, params.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }

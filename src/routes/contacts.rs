@@ -7,10 +7,12 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::db;
+use crate::domain::brief::{self, Brief};
 use crate::domain::contacts::list::ContactFilters;
 use crate::domain::contacts::{self, Contact, CreateContact, UpdateContact};
 use crate::domain::interactions::Interaction;
 use crate::domain::interactions::list::{self as interactions, TimelineParams};
+use crate::domain::intersections::refresh::ensure_fresh;
 use crate::domain::page::Page;
 use crate::error::AppError;
 use crate::http::conditional::{IfMatch, json_with_etag};
@@ -24,7 +26,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(get_contact)
         .service(update_contact)
         .service(delete_contact)
-        .service(contact_timeline);
+        .service(contact_timeline)
+        .service(contact_brief);
 }
 
 /// List contacts, filtered and sorted.
@@ -43,6 +46,7 @@ pub async fn list_contacts(
     who: Principal,
     filters: ApiQuery<ContactFilters>,
 ) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
     let page = contacts::list::list(&state.db, who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -82,6 +86,7 @@ pub async fn get_contact(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
     let contact = contacts::get(&state.db, who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &contact))
 }
@@ -157,4 +162,26 @@ pub async fn contact_timeline(
 ) -> Result<HttpResponse, AppError> {
     let page = interactions::timeline(&state.db, who.owner, id.into_inner(), params.0).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Prepare to meet a contact.
+///
+/// Who they are and why they matter (the contact, with `headline`, `why`,
+/// `can_give`, `can_get` and `next_step`), their active goals and offers,
+/// where you meet, the last three interactions and what was exchanged, open
+/// follow-ups, and questions to ask about what is not on record yet.
+#[utoipa::path(
+    tag = "contacts",
+    params(("id" = Uuid, Path, description = "The contact's id.")),
+    responses((status = 200, description = "The brief.", body = Brief))
+)]
+#[get("/contacts/{id}/brief")]
+pub async fn contact_brief(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
+    let brief = brief::brief(&state.db, who.owner, id.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(brief))
 }

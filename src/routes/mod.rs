@@ -7,8 +7,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod agenda;
 pub mod auth;
 pub mod contacts;
+pub mod goals;
 pub mod health;
+pub mod insights;
 pub mod interactions;
+pub mod intersections;
 pub mod me;
 pub mod tokens;
 
@@ -19,5 +22,8 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(tokens::routes)
         .configure(contacts::routes)
         .configure(interactions::routes)
-        .configure(agenda::routes);
+        .configure(agenda::routes)
+        .configure(goals::routes)
+        .configure(intersections::routes)
+        .configure(insights::routes);
 }

@@ -268,6 +268,13 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// Creates a goal or offer from `body`; returns it.
+    pub async fn goal(&self, token: &str, body: Value) -> Value {
+        let res = self.post("/api/v1/goals", Some(token), &body).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "creating {body}");
+        res.json().await.unwrap()
+    }
+
     /// GET returning JSON, asserting a 200.
     pub async fn get_json(&self, path: &str, token: &str) -> Value {
         let res = self.get(path, token).await;

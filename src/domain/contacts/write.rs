@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::derived;
 use super::{Contact, CreateContact, UpdateContact};
 use crate::domain::enums::Stage;
+use crate::domain::intersections::network_changed;
 use crate::domain::patch::required;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
@@ -183,6 +184,9 @@ pub async fn create(
     apply(&mut c, input.into())?;
     let row = c.clone().into_active_model().reset_all().insert(db).await?;
     sync_tags(db, owner, &row).await?;
+    if !row.interests.0.is_empty() {
+        network_changed(db, owner).await?;
+    }
     tracing::info!(contact_id = %row.id, "contact created");
     Ok(row.into())
 }
@@ -207,6 +211,7 @@ pub async fn update(
     let row = next.into_active_model().reset_all().update(db).await?;
     if row.interests != current.interests {
         sync_tags(db, owner, &row).await?;
+        network_changed(db, owner).await?;
     }
     Ok(row.into())
 }
@@ -258,6 +263,9 @@ pub async fn delete(
                 .await?;
         }
     }
+    // Its goals and intersections went with it; the rest of the network's
+    // weights shift.
+    network_changed(db, owner).await?;
     tracing::info!("contact deleted");
     Ok(())
 }

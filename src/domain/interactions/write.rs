@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use chrono::Utc;
-use entity::{contact, interaction, interaction_contact};
+use entity::{contact, goal, interaction, interaction_contact};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QuerySelect, Set,
@@ -20,6 +20,7 @@ use crate::domain::validate::Validator;
 use crate::error::AppError;
 
 pub const MAX_PARTICIPANTS: usize = 50;
+pub const MAX_GOALS: usize = 50;
 
 /// Which of `ids` are not the owner's contacts, as field errors.
 async fn check_contacts(
@@ -58,12 +59,37 @@ async fn check_contacts(
     Ok(())
 }
 
-/// Goal ids must name existing goals of the owner. Goals are not stored yet
-/// (they arrive with the intersections engine), so no id can be known.
-fn check_goals(ids: &[Uuid], v: &mut Validator) {
-    for i in 0..ids.len() {
-        v.error(&format!("goal_ids[{i}]"), "no such goal");
+/// Which of `ids` are not the owner's goals, as field errors.
+async fn check_goals(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    ids: &[Uuid],
+    v: &mut Validator,
+) -> Result<(), AppError> {
+    if ids.len() > MAX_GOALS {
+        v.error("goal_ids", format!("must name at most {MAX_GOALS} goals"));
+        return Ok(());
     }
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
+    let known: BTreeSet<Uuid> = owner
+        .find::<goal::Entity>()
+        .select_only()
+        .column(goal::Column::Id)
+        .filter(goal::Column::Id.is_in(unique))
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    for (i, id) in ids.iter().enumerate() {
+        if !known.contains(id) {
+            v.error(&format!("goal_ids[{i}]"), "no such goal");
+        }
+    }
+    Ok(())
 }
 
 const SUMMARY: usize = 500;
@@ -104,7 +130,7 @@ async fn apply(
     }
     if let Some(goals) = patch.goal_ids {
         let goals = goals.unwrap_or_default();
-        check_goals(&goals, &mut v);
+        check_goals(db, owner, &goals, &mut v).await?;
         row.goal_ids = entity::Tags(goals.iter().map(Uuid::to_string).collect());
     }
     match patch.follow_up {

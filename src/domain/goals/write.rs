@@ -1,0 +1,198 @@
+//! Creating, changing and deleting goals. Each write keeps `goal_topics` equal
+//! to the goal's topics and marks the network as changed, in the caller's
+//! transaction.
+
+use chrono::Utc;
+use entity::{contact, goal, goal_topic, interaction};
+use sea_orm::sea_query::{Expr, ExprTrait, Func};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
+use uuid::Uuid;
+
+use super::{CreateGoal, Goal, UpdateGoal};
+use crate::domain::enums::GoalStatus;
+use crate::domain::intersections::network_changed;
+use crate::domain::patch::required;
+use crate::domain::tenancy::Owner;
+use crate::domain::validate::Validator;
+use crate::error::AppError;
+
+const TITLE: usize = 200;
+const DESCRIPTION: usize = 2000;
+pub const DEFAULT_PRIORITY: i16 = 2;
+
+fn blank(owner: Owner, contact_id: Option<Uuid>) -> goal::Model {
+    let now = Utc::now();
+    goal::Model {
+        id: Uuid::now_v7(),
+        owner_id: owner.id(),
+        contact_id,
+        kind: String::new(),
+        title: String::new(),
+        description: None,
+        topics: Default::default(),
+        horizon: None,
+        target_on: None,
+        status: GoalStatus::Active.as_str().into(),
+        priority: DEFAULT_PRIORITY,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+/// Applies `patch` to `g`, validating every field into `v`.
+fn apply(g: &mut goal::Model, patch: UpdateGoal, v: &mut Validator) {
+    if let Some(kind) = required(v, "kind", patch.kind) {
+        g.kind = kind.as_str().into();
+    }
+    if let Some(title) = required(v, "title", patch.title) {
+        g.title = v.text("title", &title, TITLE);
+    }
+    if let Some(description) = patch.description {
+        g.description = v.optional_text("description", description.as_deref(), DESCRIPTION);
+    }
+    if let Some(topics) = patch.topics {
+        g.topics = entity::Tags(v.tags("topics", &topics.unwrap_or_default()));
+    }
+    if let Some(horizon) = patch.horizon {
+        g.horizon = horizon.map(|h| h.as_str().into());
+    }
+    if let Some(target_on) = patch.target_on {
+        g.target_on = target_on;
+    }
+    if let Some(status) = required(v, "status", patch.status) {
+        g.status = status.as_str().into();
+    }
+    if let Some(priority) = required(v, "priority", patch.priority) {
+        v.range("priority", priority.into(), 1, 3);
+        g.priority = priority;
+    }
+}
+
+/// Keeps `goal_topics` equal to the goal's topics.
+async fn sync_topics(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    g: &goal::Model,
+) -> Result<(), AppError> {
+    owner
+        .delete::<goal_topic::Entity>()
+        .filter(goal_topic::Column::GoalId.eq(g.id))
+        .exec(db)
+        .await?;
+    if g.topics.0.is_empty() {
+        return Ok(());
+    }
+    goal_topic::Entity::insert_many(g.topics.0.iter().map(|topic| goal_topic::ActiveModel {
+        goal_id: Set(g.id),
+        topic: Set(topic.clone()),
+        owner_id: Set(owner.id()),
+    }))
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    input: CreateGoal,
+) -> Result<Goal, AppError> {
+    let (contact_id, patch) = input.into_patch();
+    let mut v = Validator::new();
+    if let Some(contact_id) = contact_id
+        && owner
+            .find::<contact::Entity>()
+            .filter(contact::Column::Id.eq(contact_id))
+            .one(db)
+            .await?
+            .is_none()
+    {
+        v.error("contact_id", "no such contact");
+    }
+    let mut g = blank(owner, contact_id);
+    apply(&mut g, patch, &mut v);
+    v.finish()?;
+    let row = g.into_active_model().reset_all().insert(db).await?;
+    sync_topics(db, owner, &row).await?;
+    network_changed(db, owner).await?;
+    tracing::info!(goal_id = %row.id, "goal created");
+    Ok(row.into())
+}
+
+/// Applies `patch` after `precondition` accepts the stored goal.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), goal_id = %id))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+    patch: UpdateGoal,
+    precondition: impl FnOnce(&Goal) -> Result<(), AppError>,
+) -> Result<Goal, AppError> {
+    let current = owner.get::<goal::Entity>(db, id).await?;
+    precondition(&current.clone().into())?;
+    let mut next = current.clone();
+    let mut v = Validator::new();
+    apply(&mut next, patch, &mut v);
+    v.finish()?;
+    if next == current {
+        return Ok(current.into());
+    }
+    next.updated_at = Utc::now();
+    let row = next.into_active_model().reset_all().update(db).await?;
+    if row.topics != current.topics {
+        sync_topics(db, owner, &row).await?;
+    }
+    network_changed(db, owner).await?;
+    Ok(row.into())
+}
+
+/// Deletes a goal: its topics and intersections go with it (ON DELETE
+/// CASCADE), and interactions stop naming it.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), goal_id = %id))]
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+    precondition: impl FnOnce(&Goal) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let current = owner.get::<goal::Entity>(db, id).await?;
+    precondition(&current.into())?;
+    owner
+        .delete::<goal::Entity>()
+        .filter(goal::Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    forget_in_interactions(db, owner, &[id]).await?;
+    network_changed(db, owner).await?;
+    tracing::info!("goal deleted");
+    Ok(())
+}
+
+/// Removes `goal_ids` from the interactions that name them. `goal_ids` is a
+/// JSON list; its text form is searched on both databases.
+pub(crate) async fn forget_in_interactions(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    goal_ids: &[Uuid],
+) -> Result<(), AppError> {
+    for goal_id in goal_ids {
+        let as_text = Func::cast_as(Expr::col(interaction::Column::GoalIds), "TEXT");
+        let naming = owner
+            .find::<interaction::Entity>()
+            .filter(as_text.like(format!("%{goal_id}%")))
+            .all(db)
+            .await?;
+        let goal_id = goal_id.to_string();
+        for row in naming {
+            let mut ids = row.goal_ids.clone();
+            ids.0.retain(|g| *g != goal_id);
+            let mut active = row.into_active_model();
+            active.goal_ids = Set(ids);
+            active.update(db).await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,271 @@
+//! Keeping the stored intersections equal to what the engine finds.
+//!
+//! A refresh loads the user's network (their interests, every active goal and
+//! offer, every contact's interests), runs the engine, and applies the
+//! difference: new findings are inserted as `suggested`, changed scores and
+//! reasons are updated, and findings that are gone are deleted only while
+//! still `suggested`. Confirmed and dismissed rows stay, so a decision
+//! survives every recomputation and a dismissed intersection never returns
+//! as a suggestion. Rows the user recorded are never touched.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{contact, goal, intersection, user};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::recount;
+use crate::db;
+use crate::domain::enums::{GoalKind, GoalStatus, IntersectionOrigin, IntersectionStatus};
+use crate::domain::tenancy::Owner;
+use crate::error::AppError;
+use crate::intersections::{self as engine, Facet, Holder, Item, Network};
+
+/// The user's network as the engine sees it.
+pub async fn load_network(db: &impl ConnectionTrait, owner: Owner) -> Result<Network, AppError> {
+    let mut items = Vec::new();
+    let me: Option<entity::Tags> = owner
+        .find::<user::Entity>()
+        .select_only()
+        .column(user::Column::Interests)
+        .into_tuple()
+        .one(db)
+        .await?;
+    if let Some(interests) = me.filter(|i| !i.0.is_empty()) {
+        items.push(Item {
+            id: owner.id(),
+            holder: Holder::Me,
+            facet: Facet::Interests,
+            text: String::new(),
+            tags: interests.0,
+        });
+    }
+    let goals: Vec<(
+        Uuid,
+        Option<Uuid>,
+        String,
+        String,
+        Option<String>,
+        entity::Tags,
+    )> = owner
+        .find::<goal::Entity>()
+        .select_only()
+        .columns([
+            goal::Column::Id,
+            goal::Column::ContactId,
+            goal::Column::Kind,
+            goal::Column::Title,
+            goal::Column::Description,
+            goal::Column::Topics,
+        ])
+        .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, contact_id, kind, title, description, topics) in goals {
+        items.push(goal_item(
+            id,
+            contact_id,
+            &kind,
+            title,
+            description,
+            topics.0,
+        ));
+    }
+    let interests: Vec<(Uuid, entity::Tags)> = owner
+        .find::<contact::Entity>()
+        .select_only()
+        .columns([contact::Column::Id, contact::Column::Interests])
+        .into_tuple()
+        .all(db)
+        .await?;
+    for (id, tags) in interests {
+        if !tags.0.is_empty() {
+            items.push(Item {
+                id,
+                holder: Holder::Contact(id),
+                facet: Facet::Interests,
+                text: String::new(),
+                tags: tags.0,
+            });
+        }
+    }
+    Ok(Network::build(items))
+}
+
+/// A goal row as an engine item.
+pub(crate) fn goal_item(
+    id: Uuid,
+    contact_id: Option<Uuid>,
+    kind: &str,
+    title: String,
+    description: Option<String>,
+    topics: Vec<String>,
+) -> Item {
+    let text = match description {
+        Some(description) => format!("{title}\n{description}"),
+        None => title,
+    };
+    Item {
+        id,
+        holder: contact_id.map_or(Holder::Me, Holder::Contact),
+        facet: match GoalKind::parse(kind) {
+            Some(GoalKind::Offer) => Facet::Offer,
+            _ => Facet::Goal,
+        },
+        text,
+        tags: topics,
+    }
+}
+
+/// Recomputes the user's intersections if the network changed since they
+/// were last computed. Cheap when nothing changed: one primary-key read.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> {
+    if versions(db, owner, false).await?.is_none() {
+        return Ok(());
+    }
+    let txn = db::begin_write(db).await?;
+    // Checked again under the lock: a concurrent reader may have refreshed.
+    let Some(version) = versions(&txn, owner, true).await? else {
+        return Ok(txn.commit().await?);
+    };
+    let started = std::time::Instant::now();
+    let network = load_network(&txn, owner).await?;
+    let loaded = started.elapsed();
+    let found = network.intersections();
+    let changes = apply(&txn, owner, found).await?;
+    recount(&txn, owner, &[]).await?;
+    owner
+        .update::<user::Entity>()
+        .col_expr(user::Column::IntersectionsVersion, version.into())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::info!(
+        items = network.len(),
+        inserted = changes.inserted,
+        updated = changes.updated,
+        deleted = changes.deleted,
+        load_ms = loaded.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "intersections refreshed"
+    );
+    Ok(())
+}
+
+/// The network version to compute for, when the stored intersections lag
+/// behind it. `lock` takes the user's row (PostgreSQL; SQLite's write
+/// transaction already excludes other writers).
+async fn versions(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    lock: bool,
+) -> Result<Option<i64>, AppError> {
+    let mut query = owner.find::<user::Entity>().select_only().columns([
+        user::Column::NetworkVersion,
+        user::Column::IntersectionsVersion,
+    ]);
+    if lock {
+        query = query.lock_exclusive();
+    }
+    let row: Option<(i64, i64)> = query.into_tuple().one(db).await?;
+    Ok(row.and_then(|(network, computed)| (network != computed).then_some(network)))
+}
+
+#[derive(Default)]
+struct Changes {
+    inserted: usize,
+    updated: usize,
+    deleted: usize,
+}
+
+/// Rows per multi-row INSERT: well under both databases' parameter limits.
+const INSERT_BATCH: usize = 500;
+
+async fn apply(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    found: Vec<engine::Found>,
+) -> Result<Changes, AppError> {
+    let stored: Vec<(Uuid, String, f64, serde_json::Value)> = owner
+        .find::<intersection::Entity>()
+        .select_only()
+        .columns([
+            intersection::Column::Id,
+            intersection::Column::Status,
+            intersection::Column::Score,
+            intersection::Column::Reasons,
+        ])
+        .filter(intersection::Column::Origin.eq(IntersectionOrigin::Computed.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut stored: HashMap<Uuid, (String, f64, serde_json::Value)> = stored
+        .into_iter()
+        .map(|(id, status, score, reasons)| (id, (status, score, reasons)))
+        .collect();
+    let now = Utc::now();
+    let mut changes = Changes::default();
+    let mut new_rows = Vec::new();
+    for f in found {
+        let reasons = serde_json::to_value(&f.reasons).map_err(AppError::internal)?;
+        match stored.remove(&f.id) {
+            Some((_, score, old_reasons)) => {
+                if score != f.score || old_reasons != reasons {
+                    owner
+                        .update::<intersection::Entity>()
+                        .set(intersection::ActiveModel {
+                            score: Set(f.score),
+                            reasons: Set(reasons),
+                            updated_at: Set(now),
+                            ..Default::default()
+                        })
+                        .filter(intersection::Column::Id.eq(f.id))
+                        .exec(db)
+                        .await?;
+                    changes.updated += 1;
+                }
+            }
+            None => new_rows.push(intersection::ActiveModel {
+                id: Set(f.id),
+                owner_id: Set(owner.id()),
+                contact_id: Set(f.contact_id),
+                kind: Set(f.kind.as_str().into()),
+                my_goal_id: Set(f.mine),
+                their_goal_id: Set(f.theirs),
+                score: Set(f.score),
+                reasons: Set(reasons),
+                status: Set(IntersectionStatus::Suggested.as_str().into()),
+                note: Set(None),
+                origin: Set(IntersectionOrigin::Computed.as_str().into()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }),
+        }
+    }
+    changes.inserted = new_rows.len();
+    let mut rows = new_rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
+        intersection::Entity::insert_many(batch).exec(db).await?;
+    }
+    // Gone from the engine's findings: only undecided ones go.
+    let gone: Vec<Uuid> = stored
+        .into_iter()
+        .filter(|(_, (status, ..))| status == IntersectionStatus::Suggested.as_str())
+        .map(|(id, _)| id)
+        .collect();
+    changes.deleted = gone.len();
+    for chunk in gone.chunks(INSERT_BATCH) {
+        owner
+            .delete::<intersection::Entity>()
+            .filter(intersection::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(changes)
+}

@@ -1,0 +1,268 @@
+//! The intersections engine: where the goals, offers and interests of the
+//! user and of their contacts meet.
+//!
+//! # Model
+//!
+//! Every goal, offer and interest set is an [`Item`]. Its text becomes word
+//! stems (see [`text`]) and its tags become exact terms; a tag's words also
+//! count as words, so the tag "podcasting" meets the text "podcast". Words
+//! and tags are separate term namespaces.
+//!
+//! An item is a TF-IDF vector over those terms:
+//!
+//! * a word stem weighs `(1 + ln tf) * idf`;
+//! * a tag weighs [`TAG_WEIGHT`]` * idf`, because a tag is a deliberate label
+//!   and says more than a word that happens to appear in a sentence;
+//! * `idf(t) = ln((N + 1) / (df(t) + 1))`, with `N` the number of items in
+//!   the network and `df(t)` the number of items holding `t`. A term held by
+//!   every item weighs 0 and can never make an intersection: "business" in a
+//!   network of business goals tells nothing.
+//!
+//! Vectors are L2-normalised, and two items score their cosine plus
+//! [`TAG_BONUS`] for each tag they share (every tag left in a vector has
+//! idf > 0), capped at 1 and rounded to 4 decimals. A pair is an intersection
+//! when its score reaches [`MIN_SCORE`]. [`Reason`]s are the shared terms
+//! with the largest contributions (product of the two weights), so a person
+//! can see why two things were matched.
+//!
+//! # Search
+//!
+//! Candidates come from an inverted index (term → items holding it), one per
+//! holder side (the user, the contacts) and facet, so a query only ever
+//! touches items it could legally match. Each item leaves out of the index
+//! its lightest terms, as long as they could not reach [`MIN_SCORE`] on their
+//! own even together (their L2 norm bounds their cosine with any unit
+//! vector; each tag among them adds its bonus). A pair that shares only such
+//! terms therefore scores below the threshold, and the pruning changes no
+//! result, while the very common, very light terms no longer make every
+//! query touch most of the network.
+//!
+//! # Determinism
+//!
+//! Items are sorted by id before anything is built, term ids are given in
+//! that order, every score is computed by one function summing in term order,
+//! and every output is fully sorted. The same items in any order give the
+//! same results, scores and ids.
+
+mod network;
+pub mod text;
+
+#[cfg(test)]
+mod tests;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub use network::Network;
+
+/// How much more a tag weighs than a word with the same idf.
+pub const TAG_WEIGHT: f64 = 2.0;
+
+/// Added to the cosine for every shared tag: two people who chose the same
+/// label mean the same topic, even when the rest of their text differs.
+pub const TAG_BONUS: f64 = 0.1;
+
+/// The lowest score that counts as an intersection.
+///
+/// 0.15 is about one distinctive shared word between two short texts, or a
+/// shared tag ([`TAG_BONUS`] alone is 0.1) that is also rare enough to carry
+/// some cosine. A tag that half the network uses therefore needs something
+/// else in common, while a single very common word never suffices.
+pub const MIN_SCORE: f64 = 0.15;
+
+/// At most this many reasons are given for one intersection.
+pub const MAX_REASONS: usize = 5;
+
+/// At most this many item matches are listed for a pair of people.
+pub const MAX_MATCHES: usize = 3;
+
+/// Whose item it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Holder {
+    /// The user of the relationship manager.
+    Me,
+    /// One of the user's contacts.
+    Contact(Uuid),
+}
+
+/// What an item says about its holder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Facet {
+    /// Something the holder pursues or needs.
+    Goal,
+    /// Something the holder can give.
+    Offer,
+    /// All of a person's interest tags, as one item.
+    Interests,
+}
+
+/// One goal, offer or interest set, as the engine sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Item {
+    pub id: Uuid,
+    pub holder: Holder,
+    pub facet: Facet,
+    pub text: String,
+    pub tags: Vec<String>,
+}
+
+/// How the user and a contact meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The user's goal and the contact's goal are alike.
+    SharedGoal,
+    /// The user's offer meets the contact's goal.
+    ICanHelp,
+    /// The contact's offer meets the user's goal.
+    TheyCanHelp,
+    /// The user's and the contact's interests overlap.
+    SharedInterest,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::SharedGoal,
+        Kind::ICanHelp,
+        Kind::TheyCanHelp,
+        Kind::SharedInterest,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::SharedGoal => "shared_goal",
+            Kind::ICanHelp => "i_can_help",
+            Kind::TheyCanHelp => "they_can_help",
+            Kind::SharedInterest => "shared_interest",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|kind| kind.as_str() == s)
+    }
+}
+
+/// Which namespace a shared term comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    Word,
+    Tag,
+}
+
+/// One shared term and how much it contributed to a score.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Reason {
+    /// A readable form: the tag itself, or the shortest word of the network
+    /// that has this stem.
+    pub term: String,
+    pub via: Via,
+    /// Product of the term's weights in the two items, rounded to 4 decimals.
+    pub weight: f64,
+}
+
+/// An intersection between the user and one contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Found {
+    /// Stable: [`intersection_id`] of the kind and the two item ids.
+    pub id: Uuid,
+    pub kind: Kind,
+    pub contact_id: Uuid,
+    /// The user's item; `None` for [`Kind::SharedInterest`].
+    pub mine: Option<Uuid>,
+    /// The contact's item; `None` for [`Kind::SharedInterest`].
+    pub theirs: Option<Uuid>,
+    pub score: f64,
+    pub reasons: Vec<Reason>,
+}
+
+/// How two items of two people meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    /// `from` is an offer that meets the goal `to`.
+    OfferMeetsGoal,
+    /// `from` and `to` are alike goals.
+    SharedGoal,
+}
+
+impl MatchKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MatchKind::OfferMeetsGoal => "offer_meets_goal",
+            MatchKind::SharedGoal => "shared_goal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MatchKind> {
+        [MatchKind::OfferMeetsGoal, MatchKind::SharedGoal]
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+    }
+}
+
+/// One pair of items behind an [`Introduction`] or a [`Person`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Match {
+    pub kind: MatchKind,
+    /// Item id: the offer for [`MatchKind::OfferMeetsGoal`].
+    pub from: Uuid,
+    /// Item id: the goal.
+    pub to: Uuid,
+    pub score: f64,
+}
+
+/// Two contacts worth introducing to each other.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Introduction {
+    /// Stable: [`introduction_id`] of the two contacts.
+    pub id: Uuid,
+    /// Smaller contact id first.
+    pub contacts: (Uuid, Uuid),
+    /// The best match's score.
+    pub score: f64,
+    /// The best match's reasons.
+    pub reasons: Vec<Reason>,
+    /// The pair's best matches, best first, at most [`MAX_MATCHES`].
+    pub matches: Vec<Match>,
+}
+
+/// A contact ranked for one goal or offer (see [`Network::people_for`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Person {
+    pub contact_id: Uuid,
+    /// The best match's score.
+    pub score: f64,
+    /// The best match's reasons.
+    pub reasons: Vec<Reason>,
+    /// `from` is the contact's item, `to` the asked-about item; best first,
+    /// at most [`MAX_MATCHES`].
+    pub matches: Vec<Match>,
+}
+
+/// The stable id of an intersection between the user's item `mine` and a
+/// contact's item `theirs` (for [`Kind::SharedInterest`], the two interest
+/// items), so that state kept about it (seen, dismissed) survives rebuilds.
+pub fn intersection_id(kind: Kind, mine: Uuid, theirs: Uuid) -> Uuid {
+    stable_id(&format!(
+        "rapport/intersection/{}/{mine}/{theirs}",
+        kind.as_str()
+    ))
+}
+
+/// The stable id of an introduction between two contacts, whatever their
+/// order.
+pub fn introduction_id(a: Uuid, b: Uuid) -> Uuid {
+    let (low, high) = if a <= b { (a, b) } else { (b, a) };
+    stable_id(&format!("rapport/introduction/{low}/{high}"))
+}
+
+fn stable_id(key: &str) -> Uuid {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_custom_bytes(bytes).into_uuid()
+}

@@ -1,0 +1,149 @@
+//! `/intersections` and `/introductions`: where you and your contacts meet,
+//! and which of your contacts should meet each other.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, patch, post, web};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::intersections::matching::{self, Introduction, IntroductionFilters};
+use crate::domain::intersections::refresh::ensure_fresh;
+use crate::domain::intersections::{
+    self, CreateIntersection, Intersection, IntersectionFilters, UpdateIntersection,
+};
+use crate::domain::page::Page;
+use crate::error::AppError;
+use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::idempotency::IdempotencyKey;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(list_intersections)
+        .service(create_intersection)
+        .service(get_intersection)
+        .service(update_intersection)
+        .service(list_introductions);
+}
+
+/// Where you and your contacts meet, best first.
+///
+/// Computed from active goals, offers and interests: `shared_goal` (your goal
+/// and theirs), `i_can_help` (your offer, their goal), `they_can_help` (their
+/// offer, your goal), `shared_interest`. Dismissed ones are left out unless
+/// `status=dismissed` asks for them.
+#[utoipa::path(
+    tag = "intersections",
+    params(IntersectionFilters),
+    responses((status = 200, description = "A page of intersections.", body = Page<Intersection>))
+)]
+#[get("/intersections")]
+pub async fn list_intersections(
+    state: web::Data<AppState>,
+    who: Principal,
+    filters: ApiQuery<IntersectionFilters>,
+) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
+    let page = intersections::list(&state.db, who.owner, filters.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Record an intersection discovered in conversation.
+///
+/// Either two goals (yours and a contact's; the kind follows from which are
+/// goals and which offers) or a contact and a note. It is `confirmed` at once;
+/// if the engine had already found the same two goals, that intersection is
+/// confirmed in place (same id).
+#[utoipa::path(
+    tag = "intersections",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body get the first response; the same key with another body is a 422. Kept 24 hours.")),
+    request_body = CreateIntersection,
+    responses((status = 201, description = "The recorded intersection.", body = Intersection,
+        headers(("ETag" = String, description = "The intersection's entity tag."))))
+)]
+#[post("/intersections")]
+pub async fn create_intersection(
+    state: web::Data<AppState>,
+    who: Principal,
+    key: IdempotencyKey,
+    body: ApiJson<CreateIntersection>,
+) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
+    let ApiJson(input, digest) = body;
+    key.create(&state.db, who.owner, &digest, StatusCode::CREATED, |txn| {
+        Box::pin(intersections::create(txn, who.owner, input))
+    })
+    .await
+}
+
+/// Get an intersection.
+#[utoipa::path(
+    tag = "intersections",
+    params(("id" = Uuid, Path, description = "The intersection's id.")),
+    responses((status = 200, description = "The intersection.", body = Intersection,
+        headers(("ETag" = String, description = "Send as `If-Match` to update safely."))))
+)]
+#[get("/intersections/{id}")]
+pub async fn get_intersection(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
+    let found = intersections::get(&state.db, who.owner, id.into_inner()).await?;
+    Ok(json_with_etag(StatusCode::OK, &found))
+}
+
+/// Confirm or dismiss an intersection, or note something about it.
+///
+/// `confirmed` intersections survive every recomputation; `dismissed` ones
+/// are never suggested again, whatever changes in the goals behind them.
+#[utoipa::path(
+    tag = "intersections",
+    params(
+        ("id" = Uuid, Path, description = "The intersection's id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you last read; 412 if it changed since."),
+    ),
+    request_body(content = UpdateIntersection, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated intersection.", body = Intersection,
+        headers(("ETag" = String, description = "The new tag."))))
+)]
+#[patch("/intersections/{id}")]
+pub async fn update_intersection(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ApiJson<UpdateIntersection>,
+) -> Result<HttpResponse, AppError> {
+    ensure_fresh(&state.db, who.owner).await?;
+    let txn = db::begin_write(&state.db).await?;
+    let found = intersections::update(&txn, who.owner, id.into_inner(), body.0, |i| {
+        if_match.check(i)
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(json_with_etag(StatusCode::OK, &found))
+}
+
+/// Which two of your contacts should meet.
+///
+/// Pairs where one's offer meets the other's goal, or both pursue the same
+/// goal, best first; never a pair whose goals and offers do not meet. Each
+/// contact keeps its ten best partners.
+#[utoipa::path(
+    tag = "intersections",
+    params(IntroductionFilters),
+    responses((status = 200, description = "A page of introductions.", body = Page<Introduction>))
+)]
+#[get("/introductions")]
+pub async fn list_introductions(
+    state: web::Data<AppState>,
+    who: Principal,
+    filters: ApiQuery<IntroductionFilters>,
+) -> Result<HttpResponse, AppError> {
+    let page = matching::introductions(&state.db, who.owner, filters.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}

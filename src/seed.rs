@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::domain::contacts::{self, CreateContact};
-use crate::domain::enums::{InteractionKind, Source, Stage};
+use crate::domain::enums::{GoalKind, InteractionKind, Source, Stage};
+use crate::domain::goals::{self, CreateGoal};
 use crate::domain::interactions::{self, CreateInteraction};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
@@ -173,6 +174,93 @@ pub async fn network(
     Ok(ids)
 }
 
+/// Syllables of the generated goal vocabulary: 24 × 24 two-syllable words
+/// and some three-syllable ones, all distinct after stemming.
+const SYLLABLES: &[&str] = &[
+    "ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "do", "ga", "zu", "ri", "fa",
+    "bo", "le", "nu", "so", "ti", "xa", "ye", "hu", "wo", "qi",
+];
+
+/// A word of the generated vocabulary; low numbers are the common words.
+fn word(i: u64) -> String {
+    let n = SYLLABLES.len() as u64;
+    let mut w = String::new();
+    let mut rest = i;
+    loop {
+        w.push_str(SYLLABLES[(rest % n) as usize]);
+        rest /= n;
+        if rest == 0 {
+            break;
+        }
+    }
+    // Two syllables at least, and a consonant ending the stemmer keeps.
+    w.push_str("nk");
+    w
+}
+
+/// Words of the goal vocabulary.
+pub const VOCABULARY: u64 = 2_000;
+/// Tags of the goal vocabulary.
+pub const GOAL_TAGS: u64 = 500;
+
+/// A number in `0..n`, skewed towards 0 as word use is (a few words are
+/// common, most are rare).
+fn skewed(rng: &mut Rng, n: u64) -> u64 {
+    let u = rng.below(1 << 20) as f64 / (1u64 << 20) as f64;
+    ((u * u * u) * n as f64) as u64
+}
+
+fn goal_input(rng: &mut Rng, contact_id: Option<Uuid>) -> CreateGoal {
+    let words: Vec<String> = (0..6 + rng.below(5))
+        .map(|_| word(skewed(rng, VOCABULARY)))
+        .collect();
+    CreateGoal {
+        contact_id,
+        kind: if rng.below(2) == 0 {
+            GoalKind::Goal
+        } else {
+            GoalKind::Offer
+        },
+        title: words.join(" "),
+        description: None,
+        topics: Some(
+            (0..1 + rng.below(3))
+                .map(|_| tag(skewed(rng, GOAL_TAGS)))
+                .collect(),
+        ),
+        horizon: None,
+        target_on: None,
+        status: None,
+        priority: None,
+    }
+}
+
+/// Seeds `mine` goals and offers of the user and `theirs` spread over
+/// `contacts`, in batches of one transaction each.
+pub async fn goals(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    contacts: &[Uuid],
+    mine: usize,
+    theirs: usize,
+    seed: u64,
+) -> Result<(), AppError> {
+    let owner = Owner::new(user_id);
+    let mut rng = Rng::new(seed);
+    let holders: Vec<Option<Uuid>> = (0..mine)
+        .map(|_| None)
+        .chain((0..theirs).map(|_| Some(*rng.pick(contacts))))
+        .collect();
+    for batch in holders.chunks(1000) {
+        let txn = db::begin_write(db).await?;
+        for holder in batch {
+            goals::write::create(&txn, owner, goal_input(&mut rng, *holder)).await?;
+        }
+        txn.commit().await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,5 +281,11 @@ mod tests {
             .collect();
         assert_eq!(a, b);
         assert_ne!(a[0], a[1]);
+    }
+
+    #[test]
+    fn vocabulary_words_are_distinct() {
+        let words: std::collections::HashSet<String> = (0..VOCABULARY).map(word).collect();
+        assert_eq!(words.len() as u64, VOCABULARY);
     }
 }

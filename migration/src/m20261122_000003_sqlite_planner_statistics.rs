@@ -56,9 +56,10 @@ pub(crate) async fn write_statistics(
     if db.get_database_backend() != DbBackend::Sqlite {
         return Ok(());
     }
-    // ANALYZE creates sqlite_stat1; on tables that are still empty it
-    // records nothing, so the rows below are what the planner will use.
-    db.execute_unprepared("ANALYZE").await?;
+    // Analysing one tiny table creates sqlite_stat1 if need be. A plain
+    // ANALYZE would also drop the rows of every empty table (and scan every
+    // full one), undoing what an earlier migration wrote.
+    db.execute_unprepared("ANALYZE seaql_migrations").await?;
     for (table, index, stat) in stats {
         db.execute_unprepared(&format!(
             "DELETE FROM sqlite_stat1 WHERE tbl = '{table}' AND idx = '{index}'; \

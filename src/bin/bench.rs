@@ -24,9 +24,19 @@ struct Args {
     /// Interactions to seed.
     #[arg(long, default_value_t = 20_000)]
     interactions: usize,
+    /// Goals and offers of contacts to seed (spread over the contacts).
+    #[arg(long, default_value_t = 0)]
+    goals: usize,
+    /// The user's own goals and offers to seed (with `--goals`).
+    #[arg(long, default_value_t = 20)]
+    my_goals: usize,
     /// Requests per scenario.
     #[arg(long, default_value_t = 2_000)]
     requests: usize,
+    /// Requests per scenario that runs the engine over the whole network
+    /// (introductions, people for a goal).
+    #[arg(long, default_value_t = 20)]
+    engine_requests: usize,
     /// Concurrent clients.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
@@ -42,6 +52,23 @@ struct Args {
 struct Scenario {
     name: &'static str,
     path: String,
+    /// Runs the engine over the whole network: `--engine-requests` requests.
+    whole_network: bool,
+}
+
+impl Scenario {
+    fn new(name: &'static str, path: impl Into<String>) -> Self {
+        Self {
+            name,
+            path: path.into(),
+            whole_network: false,
+        }
+    }
+
+    fn whole_network(mut self) -> Self {
+        self.whole_network = true;
+        self
+    }
 }
 
 #[actix_web::main]
@@ -108,54 +135,75 @@ async fn main() -> anyhow::Result<()> {
         .to_string();
 
     let one = ids.get(ids.len() / 2).copied().unwrap_or_default();
-    let scenarios = [
-        Scenario {
-            name: "get one contact",
-            path: format!("/api/v1/contacts/{one}"),
-        },
-        Scenario {
-            name: "list 50 contacts (by name)",
-            path: "/api/v1/contacts?limit=50".into(),
-        },
-        Scenario {
-            name: "list 50, stage=prospect",
-            path: "/api/v1/contacts?limit=50&stage=prospect".into(),
-        },
-        Scenario {
-            name: "list 50, tag=podcasting",
-            path: "/api/v1/contacts?limit=50&tag=podcasting".into(),
-        },
-        Scenario {
-            name: "list 50, q=hopper",
-            path: "/api/v1/contacts?limit=50&q=hopper".into(),
-        },
-        Scenario {
-            name: "list 50, due, -last_interaction_at",
-            path: "/api/v1/contacts?limit=50&due=true&sort=-last_interaction_at".into(),
-        },
-        Scenario {
-            name: "list 50 interactions",
-            path: "/api/v1/interactions?limit=50".into(),
-        },
-        Scenario {
-            name: "agenda (50 items)",
-            path: "/api/v1/agenda?limit=50".into(),
-        },
-        Scenario {
-            name: "reconnect (50)",
-            path: "/api/v1/reconnect?limit=50".into(),
-        },
+    let mut scenarios = vec![
+        Scenario::new("get one contact", format!("/api/v1/contacts/{one}")),
+        Scenario::new("list 50 contacts (by name)", "/api/v1/contacts?limit=50"),
+        Scenario::new("list 50, stage=prospect", "/api/v1/contacts?limit=50&stage=prospect"),
+        Scenario::new("list 50, tag=podcasting", "/api/v1/contacts?limit=50&tag=podcasting"),
+        Scenario::new("list 50, q=hopper", "/api/v1/contacts?limit=50&q=hopper"),
+        Scenario::new(
+            "list 50, due, -last_interaction_at",
+            "/api/v1/contacts?limit=50&due=true&sort=-last_interaction_at",
+        ),
+        Scenario::new("list 50 interactions", "/api/v1/interactions?limit=50"),
+        Scenario::new("agenda (50 items)", "/api/v1/agenda?limit=50"),
+        Scenario::new("reconnect (50)", "/api/v1/reconnect?limit=50"),
     ];
+    if args.goals > 0 {
+        let started = Instant::now();
+        rapport::seed::goals(&db, user_id, &ids, args.my_goals, args.goals, 43).await?;
+        println!(
+            "seeded {} goals and offers of contacts and {} of the user in {:.1} s",
+            args.goals,
+            args.my_goals,
+            started.elapsed().as_secs_f64()
+        );
+        // The first read after the network changed recomputes and stores
+        // every intersection; later reads find them current.
+        let started = Instant::now();
+        let first: Value = client
+            .get(format!("{base}/api/v1/intersections?limit=1"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .json()
+            .await?;
+        println!(
+            "recomputed all intersections (first read after seeding) in {:.0} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        let busiest = first["data"][0]["contact_id"].as_str().unwrap_or_default();
+        let goal = first["data"][0]["my_goal_id"].as_str().unwrap_or_default();
+        scenarios.extend([
+            Scenario::new(
+                "one contact's intersections",
+                format!("/api/v1/intersections?contact_id={busiest}"),
+            ),
+            Scenario::new("intersections, first page (50)", "/api/v1/intersections?limit=50"),
+            Scenario::new("brief of a contact", format!("/api/v1/contacts/{busiest}/brief")),
+            Scenario::new("insights", "/api/v1/insights"),
+            Scenario::new("introductions (all computed, 50 shown)", "/api/v1/introductions?limit=50")
+                .whole_network(),
+            Scenario::new("people for one goal", format!("/api/v1/goals/{goal}/people?limit=50"))
+                .whole_network(),
+        ]);
+    }
     println!(
-        "\n{} requests per row, {} concurrent clients, loopback\n",
-        args.requests, args.concurrency
+        "\n{} requests per row, {} concurrent clients, loopback; whole-network rows: {} \
+         requests, one client\n",
+        args.requests, args.concurrency, args.engine_requests
     );
     println!("| scenario | req/s | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|");
     for scenario in &scenarios {
         let url = format!("{base}{}", scenario.path);
         let (client, token) = (client.clone(), token.clone());
-        let (rps, p50, p99, errors) = drive(args.requests, args.concurrency, move |_| {
+        let (requests, concurrency) = if scenario.whole_network {
+            (args.engine_requests, 1)
+        } else {
+            (args.requests, args.concurrency)
+        };
+        let (rps, p50, p99, errors) = drive(requests, concurrency, move |_| {
             client.get(&url).bearer_auth(&token)
         })
         .await;

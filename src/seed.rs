@@ -177,8 +177,8 @@ pub async fn network(
 /// Syllables of the generated goal vocabulary: 24 × 24 two-syllable words
 /// and some three-syllable ones, all distinct after stemming.
 const SYLLABLES: &[&str] = &[
-    "ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "do", "ga", "zu", "ri", "fa",
-    "bo", "le", "nu", "so", "ti", "xa", "ye", "hu", "wo", "qi",
+    "ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "do", "ga", "zu", "ri", "fa", "bo",
+    "le", "nu", "so", "ti", "xa", "ye", "hu", "wo", "qi",
 ];
 
 /// A word of the generated vocabulary; low numbers are the common words.

@@ -138,8 +138,14 @@ async fn main() -> anyhow::Result<()> {
     let mut scenarios = vec![
         Scenario::new("get one contact", format!("/api/v1/contacts/{one}")),
         Scenario::new("list 50 contacts (by name)", "/api/v1/contacts?limit=50"),
-        Scenario::new("list 50, stage=prospect", "/api/v1/contacts?limit=50&stage=prospect"),
-        Scenario::new("list 50, tag=podcasting", "/api/v1/contacts?limit=50&tag=podcasting"),
+        Scenario::new(
+            "list 50, stage=prospect",
+            "/api/v1/contacts?limit=50&stage=prospect",
+        ),
+        Scenario::new(
+            "list 50, tag=podcasting",
+            "/api/v1/contacts?limit=50&tag=podcasting",
+        ),
         Scenario::new("list 50, q=hopper", "/api/v1/contacts?limit=50&q=hopper"),
         Scenario::new(
             "list 50, due, -last_interaction_at",
@@ -179,13 +185,25 @@ async fn main() -> anyhow::Result<()> {
                 "one contact's intersections",
                 format!("/api/v1/intersections?contact_id={busiest}"),
             ),
-            Scenario::new("intersections, first page (50)", "/api/v1/intersections?limit=50"),
-            Scenario::new("brief of a contact", format!("/api/v1/contacts/{busiest}/brief")),
+            Scenario::new(
+                "intersections, first page (50)",
+                "/api/v1/intersections?limit=50",
+            ),
+            Scenario::new(
+                "brief of a contact",
+                format!("/api/v1/contacts/{busiest}/brief"),
+            ),
             Scenario::new("insights", "/api/v1/insights"),
-            Scenario::new("introductions (all computed, 50 shown)", "/api/v1/introductions?limit=50")
-                .whole_network(),
-            Scenario::new("people for one goal", format!("/api/v1/goals/{goal}/people?limit=50"))
-                .whole_network(),
+            Scenario::new(
+                "introductions (all computed, 50 shown)",
+                "/api/v1/introductions?limit=50",
+            )
+            .whole_network(),
+            Scenario::new(
+                "people for one goal",
+                format!("/api/v1/goals/{goal}/people?limit=50"),
+            )
+            .whole_network(),
         ]);
     }
     println!(

@@ -4,9 +4,11 @@
 //! # Model
 //!
 //! Every goal, offer and interest set is an [`Item`]. Its text becomes word
-//! stems (see [`text`]) and its tags become exact terms; a tag's words also
-//! count as words, so the tag "podcasting" meets the text "podcast". Words
-//! and tags are separate term namespaces.
+//! stems (see [`text`]) and its tags become tag terms, compared whole once
+//! each of their words is stemmed (the tags "podcasting" and "podcast" are
+//! one tag, "topic-1" and "topic-2" two); a tag's words also count as words,
+//! so the tag "podcasting" meets the text "podcast". Words and tags are
+//! separate term namespaces.
 //!
 //! An item is a TF-IDF vector over those terms:
 //!
@@ -37,6 +39,13 @@
 //! result, while the very common, very light terms no longer make every
 //! query touch most of the network.
 //!
+//! Introductions need only each contact's best few partners, so that
+//! search is a top-k one (MaxScore): query terms are read most promising
+//! first, and the rest, mostly common terms with long postings, are skipped
+//! once they could not lift an item into the top list even together. Pairs
+//! are then scored exactly, so skipping never changes a result. Large
+//! networks are searched on all cores.
+//!
 //! # Determinism
 //!
 //! Items are sorted by id before anything is built, term ids are given in
@@ -45,6 +54,7 @@
 //! same results, scores and ids.
 
 mod network;
+mod parallel;
 pub mod text;
 
 #[cfg(test)]
@@ -61,15 +71,18 @@ pub const TAG_WEIGHT: f64 = 2.0;
 
 /// Added to the cosine for every shared tag: two people who chose the same
 /// label mean the same topic, even when the rest of their text differs.
-pub const TAG_BONUS: f64 = 0.1;
+pub const TAG_BONUS: f64 = 0.05;
 
 /// The lowest score that counts as an intersection.
 ///
-/// 0.15 is about one distinctive shared word between two short texts, or a
-/// shared tag ([`TAG_BONUS`] alone is 0.1) that is also rare enough to carry
-/// some cosine. A tag that half the network uses therefore needs something
-/// else in common, while a single very common word never suffices.
-pub const MIN_SCORE: f64 = 0.15;
+/// 0.1 is what one distinctive word shared by two short texts gives (a goal
+/// made only of the tag "podcasting" and a text about podcasting score 0.11).
+/// A shared tag adds [`TAG_BONUS`], which is not enough on its own: a tag that
+/// a large part of the network uses ("marketing" on every other goal) weighs
+/// little and needs more in common, or it would tie everyone to everyone. A
+/// word that most items hold weighs too little, and one that every item holds
+/// weighs nothing.
+pub const MIN_SCORE: f64 = 0.1;
 
 /// At most this many reasons are given for one intersection.
 pub const MAX_REASONS: usize = 5;
@@ -247,21 +260,29 @@ pub struct Person {
 /// contact's item `theirs` (for [`Kind::SharedInterest`], the two interest
 /// items), so that state kept about it (seen, dismissed) survives rebuilds.
 pub fn intersection_id(kind: Kind, mine: Uuid, theirs: Uuid) -> Uuid {
-    stable_id(&format!(
-        "rapport/intersection/{}/{mine}/{theirs}",
-        kind.as_str()
-    ))
+    stable_id(&["rapport/intersection/", kind.as_str()], [mine, theirs])
 }
 
 /// The stable id of an introduction between two contacts, whatever their
 /// order.
 pub fn introduction_id(a: Uuid, b: Uuid) -> Uuid {
     let (low, high) = if a <= b { (a, b) } else { (b, a) };
-    stable_id(&format!("rapport/introduction/{low}/{high}"))
+    stable_id(&["rapport/introduction"], [low, high])
 }
 
-fn stable_id(key: &str) -> Uuid {
-    let digest = Sha256::digest(key.as_bytes());
+/// A version-8 UUID from the first 16 bytes of the SHA-256 of
+/// `prefix` + "/" + `ids[0]` + "/" + `ids[1]` (ids hyphenated, lowercase).
+fn stable_id(prefix: &[&str], ids: [Uuid; 2]) -> Uuid {
+    let mut hasher = Sha256::new();
+    for part in prefix {
+        hasher.update(part.as_bytes());
+    }
+    let mut buffer = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    for id in ids {
+        hasher.update(b"/");
+        hasher.update(id.hyphenated().encode_lower(&mut buffer).as_bytes());
+    }
+    let digest = hasher.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     uuid::Builder::from_custom_bytes(bytes).into_uuid()

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
+use super::parallel::map_ranges;
 use super::text::{self, Analyzer};
 use super::{
     Facet, Found, Holder, Introduction, Item, Kind, MAX_MATCHES, MAX_REASONS, MIN_SCORE, Match,
@@ -18,6 +19,9 @@ use super::{
 const PRUNE_LIMIT: f64 = MIN_SCORE - 1e-4;
 
 const NO_CONTACT: u32 = u32::MAX;
+
+/// Networks smaller than this are searched on the caller's thread only.
+const PARALLEL_FROM_ITEMS: usize = 5_000;
 
 /// Which of the user's facets meets which of a contact's, and as what.
 const MY_RELATIONS: [(Facet, Facet, Kind); 4] = [
@@ -70,6 +74,17 @@ struct Partition {
     starts: Vec<u32>,
     posting_members: Vec<u32>,
     posting_weights: Vec<f64>,
+    /// Largest indexed weight of each term: bounds what the term can add to
+    /// any member's score.
+    max_weight: Vec<f64>,
+    /// Per member: the most its unindexed terms can add to a score (see
+    /// [`choose_indexed`]).
+    unindexed_bound: Vec<f64>,
+    /// The largest of them.
+    max_unindexed: f64,
+    /// Largest unindexed weight of each term (0 when it is always indexed):
+    /// what a query holding the term can get from members' unindexed parts.
+    max_unindexed_weight: Vec<f64>,
 }
 
 impl Partition {
@@ -82,22 +97,97 @@ impl Partition {
     }
 }
 
-/// Reusable accumulators of [`Network::candidates`]: dense arrays indexed by
-/// partition member, plus the list of members touched so that resetting
-/// costs only what was used.
+/// Reusable state of the searches: a dense accumulator indexed by partition
+/// member (faster than a map), plus the list of members touched so that
+/// resetting costs only what was used.
 #[derive(Default)]
 struct Scratch {
-    dot: Vec<f64>,
-    tag_hits: Vec<u32>,
+    /// Per member: the part of its score from the terms read so far, tag
+    /// bonuses included.
+    read: Vec<f64>,
     touched: Vec<u32>,
+    /// [`Network::best_partners`] only: members whose part read crossed the
+    /// threshold since they were last looked at.
+    ready: Vec<u32>,
+    /// [`Network::best_partners`] only: the query's terms, most promising
+    /// first, as (term, query weight).
+    terms: Vec<(u32, f64)>,
+    /// [`Network::best_partners`] only: `left[i]` bounds what `terms[i..]`
+    /// can add to any item's score.
+    left: Vec<f64>,
 }
 
 impl Scratch {
     fn fit(&mut self, members: usize) {
-        if self.dot.len() < members {
-            self.dot.resize(members, 0.0);
-            self.tag_hits.resize(members, 0);
+        if self.read.len() < members {
+            self.read.resize(members, 0.0);
         }
+    }
+}
+
+/// The best partners found so far for one contact in
+/// [`Network::introductions`], with the score a new match must beat to
+/// matter.
+struct Partners {
+    wanted: usize,
+    /// Best score per contact index; 0 for contacts not met yet.
+    best: Vec<f64>,
+    met: Vec<u32>,
+    /// Reused by [`Partners::tighten`].
+    scores: Vec<f64>,
+    /// Searches may skip whatever is bounded below this.
+    threshold: f64,
+}
+
+impl Partners {
+    fn new(wanted: usize, contacts: usize) -> Partners {
+        Partners {
+            wanted,
+            best: vec![0.0; contacts],
+            met: Vec::new(),
+            scores: Vec::new(),
+            threshold: PRUNE_LIMIT,
+        }
+    }
+
+    fn offer(&mut self, partner: u32, score: f64) {
+        let best = &mut self.best[partner as usize];
+        if *best == 0.0 {
+            self.met.push(partner);
+        }
+        if score > *best {
+            *best = score;
+        }
+    }
+
+    /// Raises the threshold to the `wanted`-th best partner score: a match
+    /// below it cannot bring a new partner into the top list. The margin
+    /// keeps matches that round to a tie with it.
+    fn tighten(&mut self) {
+        if self.met.len() < self.wanted {
+            return;
+        }
+        self.scores.clear();
+        self.scores
+            .extend(self.met.iter().map(|&partner| self.best[partner as usize]));
+        let (_, &mut kth, _) = self
+            .scores
+            .select_nth_unstable_by(self.wanted - 1, |a, b| b.total_cmp(a));
+        self.threshold = self.threshold.max(kth - 1e-4);
+    }
+
+    /// The top partners, best first (ties by contact id), and a reset.
+    fn take_top(&mut self) -> Vec<u32> {
+        let best = &self.best;
+        self.met
+            .sort_unstable_by(|&a, &b| by_score_then((best[a as usize], a), (best[b as usize], b)));
+        let top = self.met.iter().copied().take(self.wanted).collect();
+        for &partner in &self.met {
+            self.best[partner as usize] = 0.0;
+        }
+        self.met.clear();
+        self.threshold = PRUNE_LIMIT;
+        top
     }
 }
 
@@ -139,15 +229,41 @@ impl TermInterner {
         }
     }
 
-    fn tag(&mut self, tag: String) -> u32 {
-        if let Some(&id) = self.tag_ids.get(&tag) {
-            return id;
+    fn tag(&mut self, analyzer: &Analyzer, tag: String) -> u32 {
+        let key = tag_key(analyzer, &tag);
+        match self.tag_ids.get(&key) {
+            Some(&id) => {
+                let display = &mut self.terms[id as usize].1;
+                if is_better_display(&tag, display) {
+                    *display = tag;
+                }
+                id
+            }
+            None => {
+                let id = self.terms.len() as u32;
+                self.terms.push((Via::Tag, tag));
+                self.tag_ids.insert(key, id);
+                id
+            }
         }
-        let id = self.terms.len() as u32;
-        self.terms.push((Via::Tag, tag.clone()));
-        self.tag_ids.insert(tag, id);
-        id
     }
+}
+
+/// What makes two normalised tags the same: their words stemmed, numbers
+/// kept, so "podcasting" is "podcast" and "Project-Management" is "project
+/// management", while "topic-1" and "topic-2" stay apart.
+fn tag_key(analyzer: &Analyzer, tag: &str) -> String {
+    tag.split(|c: char| !c.is_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            if part.chars().all(|c| c.is_ascii_digit()) {
+                part.to_string()
+            } else {
+                analyzer.stem(part)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The shortest surface word names a stem, ties broken alphabetically, so
@@ -241,8 +357,6 @@ pub struct Network {
     vector_starts: Vec<u32>,
     vector_terms: Vec<u32>,
     vector_weights: Vec<f64>,
-    /// Upper bound of the score that an item's unindexed terms can give.
-    unindexed_bound: Vec<f64>,
     partitions: [Partition; 6],
     /// Sorted, so a contact's index orders like its id.
     contacts: Vec<Uuid>,
@@ -273,7 +387,7 @@ impl Network {
                     &item.text,
                     &item.tags,
                     |surface| Some(interner.borrow_mut().word(&analyzer, surface)),
-                    |tag| Some(interner.borrow_mut().tag(tag)),
+                    |tag| Some(interner.borrow_mut().tag(&analyzer, tag)),
                 )
             })
             .collect();
@@ -383,6 +497,7 @@ impl Network {
                 &vector_terms,
                 &vector_weights,
                 &indexed,
+                &unindexed_bound,
             );
         }
 
@@ -397,7 +512,6 @@ impl Network {
             vector_starts,
             vector_terms,
             vector_weights,
-            unindexed_bound,
             partitions,
             contacts,
             contact_index,
@@ -428,21 +542,27 @@ impl Network {
     ///
     /// Sorted by score (highest first), then id.
     pub fn intersections(&self) -> Vec<Found> {
-        let mut scratch = Scratch::default();
-        let mut candidates = Vec::new();
-        let mut found = Vec::new();
-        for &mine in &self.my_items {
-            for &(my_facet, their_facet, kind) in &MY_RELATIONS {
-                if self.facets[mine as usize] != my_facet {
-                    continue;
+        let mut found = map_ranges(
+            self.my_items.len(),
+            self.len() >= PARALLEL_FROM_ITEMS,
+            || (Scratch::default(), Vec::new()),
+            |(scratch, candidates), range| {
+                let mut found = Vec::new();
+                for &mine in &self.my_items[range] {
+                    for &(my_facet, their_facet, kind) in &MY_RELATIONS {
+                        if self.facets[mine as usize] != my_facet {
+                            continue;
+                        }
+                        let index = slot(Side::Contacts, their_facet);
+                        self.candidates(self.vector(mine), index, scratch, candidates);
+                        for &theirs in candidates.iter() {
+                            found.extend(self.found(kind, mine, theirs));
+                        }
+                    }
                 }
-                let index = slot(Side::Contacts, their_facet);
-                self.candidates(self.vector(mine), index, &mut scratch, &mut candidates);
-                for &theirs in &candidates {
-                    found.extend(self.found(kind, mine, theirs));
-                }
-            }
-        }
+                found
+            },
+        );
         sort_found(&mut found);
         found
     }
@@ -484,58 +604,49 @@ impl Network {
         if per_contact == 0 {
             return Vec::new();
         }
-        let mut scratch = Scratch::default();
-        let mut candidates = Vec::new();
-        let mut best = vec![0.0f64; self.contacts.len()];
-        let mut partners: Vec<u32> = Vec::new();
-        let mut pairs: Vec<(u32, u32)> = Vec::new();
-        for contact in 0..self.contacts.len() as u32 {
-            for &item in self.items_of(contact) {
-                let searched: &[Facet] = match self.facets[item as usize] {
-                    Facet::Goal => &[Facet::Goal, Facet::Offer],
-                    Facet::Offer => &[Facet::Goal],
-                    Facet::Interests => &[],
-                };
-                for &facet in searched {
-                    let index = slot(Side::Contacts, facet);
-                    self.candidates(self.vector(item), index, &mut scratch, &mut candidates);
-                    for &other in &candidates {
-                        let partner = self.item_contact[other as usize];
-                        if partner == contact {
-                            continue;
-                        }
-                        let score = self.score(self.vector(item), self.vector(other));
-                        if score < MIN_SCORE {
-                            continue;
-                        }
-                        let kept = &mut best[partner as usize];
-                        if *kept == 0.0 {
-                            partners.push(partner);
-                        }
-                        if score > *kept {
-                            *kept = score;
+        let worth_threads = self.len() >= PARALLEL_FROM_ITEMS;
+        let mut pairs: Vec<(u32, u32)> = map_ranges(
+            self.contacts.len(),
+            worth_threads,
+            || {
+                let partners = Partners::new(per_contact, self.contacts.len());
+                (Scratch::default(), partners)
+            },
+            |(scratch, partners), range| {
+                let mut pairs = Vec::new();
+                for contact in range.start as u32..range.end as u32 {
+                    for &item in self.items_of(contact) {
+                        let searched: &[Facet] = match self.facets[item as usize] {
+                            Facet::Goal => &[Facet::Goal, Facet::Offer],
+                            Facet::Offer => &[Facet::Goal],
+                            Facet::Interests => &[],
+                        };
+                        for &facet in searched {
+                            let index = slot(Side::Contacts, facet);
+                            self.best_partners(contact, item, index, scratch, partners);
                         }
                     }
+                    for partner in partners.take_top() {
+                        pairs.push((contact.min(partner), contact.max(partner)));
+                    }
                 }
-            }
-            partners.sort_unstable_by(|&a, &b| {
-                by_score_then((best[a as usize], a), (best[b as usize], b))
-            });
-            for &partner in partners.iter().take(per_contact) {
-                pairs.push((contact.min(partner), contact.max(partner)));
-            }
-            for &partner in &partners {
-                best[partner as usize] = 0.0;
-            }
-            partners.clear();
-        }
+                pairs
+            },
+        );
         pairs.sort_unstable();
         pairs.dedup();
 
-        let mut introductions: Vec<Introduction> = pairs
-            .into_iter()
-            .filter_map(|(low, high)| self.introduction(low, high))
-            .collect();
+        let mut introductions: Vec<Introduction> = map_ranges(
+            pairs.len(),
+            worth_threads,
+            || (),
+            |_, range| {
+                pairs[range]
+                    .iter()
+                    .filter_map(|&(low, high)| self.introduction(low, high))
+                    .collect()
+            },
+        );
         introductions.sort_by(|a, b| by_score_then((a.score, a.id), (b.score, b.id)));
         introductions
     }
@@ -563,7 +674,7 @@ impl Network {
             &goal.text,
             &goal.tags,
             |surface| self.word_ids.get(&self.analyzer.stem(&surface)).copied(),
-            |tag| self.tag_ids.get(&tag).copied(),
+            |tag| self.tag_ids.get(&tag_key(&self.analyzer, &tag)).copied(),
         );
         let (query_terms, query_weights) = weigh(&self.terms, &frequencies);
         let query = Vector {
@@ -651,30 +762,203 @@ impl Network {
         scratch.fit(partition.members.len());
         for (&term, &query_weight) in query.terms.iter().zip(query.weights) {
             let (members, weights) = partition.postings(term);
-            let is_tag = self.terms[term as usize].via == Via::Tag;
+            let bonus = self.bonus(term);
             for (&member, &weight) in members.iter().zip(weights) {
-                let dot = &mut scratch.dot[member as usize];
-                if *dot == 0.0 {
+                let read_part = &mut scratch.read[member as usize];
+                if *read_part == 0.0 {
                     scratch.touched.push(member);
                 }
-                *dot += query_weight * weight;
-                if is_tag {
-                    scratch.tag_hits[member as usize] += 1;
-                }
+                *read_part += query_weight * weight + bonus;
             }
         }
         out.clear();
         for &member in &scratch.touched {
-            let item = partition.members[member as usize];
-            let dot = std::mem::take(&mut scratch.dot[member as usize]);
-            let tag_hits = std::mem::take(&mut scratch.tag_hits[member as usize]);
+            let read_part = std::mem::take(&mut scratch.read[member as usize]);
             // The indexed terms' part is exact; the rest is bounded.
-            let bound = dot + TAG_BONUS * f64::from(tag_hits) + self.unindexed_bound[item as usize];
-            if bound >= PRUNE_LIMIT {
-                out.push(item);
+            if read_part + partition.unindexed_bound[member as usize] >= PRUNE_LIMIT {
+                out.push(partition.members[member as usize]);
             }
         }
         scratch.touched.clear();
+    }
+
+    /// Offers to `partners` the contacts whose items in partition `index`
+    /// meet `item` (of `contact`) well enough to enter its top list.
+    ///
+    /// A top-k search in the MaxScore manner: the query's terms are read
+    /// most promising first, and once the terms left could not lift an item
+    /// to the threshold even together, they are not read at all. Those are
+    /// the light, common terms with the longest postings. Before reading a
+    /// long posting list, the items already known to pass the threshold are
+    /// scored, so that it is as high as it can be by then.
+    fn best_partners(
+        &self,
+        contact: u32,
+        item: u32,
+        index: usize,
+        scratch: &mut Scratch,
+        partners: &mut Partners,
+    ) {
+        /// Scoring early only pays off before postings longer than this.
+        const SCORE_EARLY_BEFORE: usize = 64;
+        /// Scoring an item costs about as much as reading this many
+        /// postings, so a posting list that may spare as many scorings as
+        /// it is long, divided by this, is worth reading.
+        const READ_RATHER_THAN_SCORE: usize = 8;
+
+        let partition = &self.partitions[index];
+        scratch.fit(partition.members.len());
+        let query = self.vector(item);
+        self.order_terms(query, partition, scratch);
+        // What any member's unindexed part can add for this query: at most
+        // its own bound, and at most what the query's terms weigh there.
+        let unindexed: f64 = query
+            .terms
+            .iter()
+            .zip(query.weights)
+            .map(|(&term, &query_weight)| {
+                let weight = partition.max_unindexed_weight[term as usize];
+                if weight > 0.0 {
+                    query_weight * weight + self.bonus(term)
+                } else {
+                    0.0
+                }
+            })
+            .sum::<f64>()
+            .min(partition.max_unindexed);
+
+        let mut read = 0;
+        let mut unsettled = 0;
+        while read < scratch.terms.len() {
+            let (term, query_weight) = scratch.terms[read];
+            let (members, weights) = partition.postings(term);
+            let left = scratch.left[read];
+            let not_worth_reading = |unsettled: usize, threshold: f64| {
+                left + unindexed < threshold && members.len() > READ_RATHER_THAN_SCORE * unsettled
+            };
+            if not_worth_reading(unsettled, partners.threshold) {
+                break;
+            }
+            if members.len() > SCORE_EARLY_BEFORE && !scratch.ready.is_empty() {
+                unsettled -= self.score_ready(contact, query, partition, scratch, partners);
+                if not_worth_reading(unsettled, partners.threshold) {
+                    break;
+                }
+            }
+            let bonus = self.bonus(term);
+            let threshold = partners.threshold;
+            for (&member, &weight) in members.iter().zip(weights) {
+                let read_part = &mut scratch.read[member as usize];
+                if *read_part == 0.0 {
+                    scratch.touched.push(member);
+                    unsettled += 1;
+                }
+                let before = *read_part;
+                *read_part += query_weight * weight + bonus;
+                if before < threshold && *read_part >= threshold {
+                    scratch.ready.push(member);
+                }
+            }
+            read += 1;
+        }
+
+        // Whatever is still unsettled either reaches the threshold with the
+        // bound of the unread terms, or cannot enter the top list.
+        let left = scratch.left[read];
+        let threshold = partners.threshold - left;
+        for &member in &scratch.touched {
+            let read_part = scratch.read[member as usize];
+            // Most fail on the partition's largest unindexed bound already,
+            // without loading their own.
+            if read_part + unindexed >= threshold
+                && read_part + partition.unindexed_bound[member as usize] >= threshold
+            {
+                let other = partition.members[member as usize];
+                self.offer_match(contact, query, other, partners);
+            }
+        }
+        partners.tighten();
+        for &member in &scratch.touched {
+            scratch.read[member as usize] = 0.0;
+        }
+        scratch.touched.clear();
+        scratch.ready.clear();
+    }
+
+    /// Scores the touched items whose part read so far already reaches the
+    /// threshold, to raise it before reading on; returns how many.
+    fn score_ready(
+        &self,
+        contact: u32,
+        query: Vector,
+        partition: &Partition,
+        scratch: &mut Scratch,
+        partners: &mut Partners,
+    ) -> usize {
+        let mut settled = 0;
+        for &member in &scratch.ready {
+            let read_part = &mut scratch.read[member as usize];
+            if *read_part >= partners.threshold {
+                // Settled items never reach the threshold again.
+                *read_part = f64::NEG_INFINITY;
+                settled += 1;
+                self.offer_match(contact, query, partition.members[member as usize], partners);
+            }
+        }
+        scratch.ready.clear();
+        partners.tighten();
+        settled
+    }
+
+    fn offer_match(&self, contact: u32, query: Vector, other: u32, partners: &mut Partners) {
+        let partner = self.item_contact[other as usize];
+        if partner != contact {
+            let score = self.score(query, self.vector(other));
+            if score >= MIN_SCORE {
+                partners.offer(partner, score);
+            }
+        }
+    }
+
+    fn bonus(&self, term: u32) -> f64 {
+        match self.terms[term as usize].via {
+            Via::Tag => TAG_BONUS,
+            Via::Word => 0.0,
+        }
+    }
+
+    /// Puts the query's terms that partition holds into `scratch.terms`,
+    /// most promising first, and into `scratch.left[i]` a bound of what
+    /// terms `i..` can add to any item's score: the lesser of the sum of
+    /// their largest contributions and their L2 norm (Cauchy-Schwarz), plus
+    /// the bonus of their tags.
+    fn order_terms(&self, query: Vector, partition: &Partition, scratch: &mut Scratch) {
+        let promise = |term: u32, query_weight: f64| {
+            query_weight * partition.max_weight[term as usize] + self.bonus(term)
+        };
+        scratch.terms.clear();
+        for (&term, &query_weight) in query.terms.iter().zip(query.weights) {
+            if partition.max_weight[term as usize] > 0.0 {
+                scratch.terms.push((term, query_weight));
+            }
+        }
+        scratch
+            .terms
+            .sort_unstable_by(|&(a, a_weight), &(b, b_weight)| {
+                promise(b, b_weight)
+                    .total_cmp(&promise(a, a_weight))
+                    .then(a.cmp(&b))
+            });
+        scratch.left.clear();
+        scratch.left.resize(scratch.terms.len() + 1, 0.0);
+        let (mut linear, mut squares, mut bonus) = (0.0f64, 0.0f64, 0.0f64);
+        for position in (0..scratch.terms.len()).rev() {
+            let (term, query_weight) = scratch.terms[position];
+            linear += query_weight * partition.max_weight[term as usize];
+            squares += query_weight * query_weight;
+            bonus += self.bonus(term);
+            scratch.left[position] = linear.min(squares.sqrt()) + bonus;
+        }
     }
 
     /// The score of two vectors. Every score of the engine comes from here,
@@ -703,18 +987,31 @@ impl Network {
                 (b_weight, (&b_term.display, b_term.via)),
             )
         });
-        shared
-            .into_iter()
-            .take(MAX_REASONS)
-            .map(|(term, contribution)| {
-                let term = &self.terms[term as usize];
-                Reason {
+        // A tag and a word that read the same ("photography" as an interest
+        // and in a title) are one reason, credited to the tag.
+        let mut reasons: Vec<Reason> = Vec::new();
+        for (term, contribution) in shared {
+            let term = &self.terms[term as usize];
+            match reasons.iter_mut().find(|r| r.term == term.display) {
+                Some(reason) => {
+                    reason.weight += contribution;
+                    if term.via == Via::Tag {
+                        reason.via = Via::Tag;
+                    }
+                }
+                None => reasons.push(Reason {
                     term: term.display.clone(),
                     via: term.via,
-                    weight: round4(contribution),
-                }
-            })
-            .collect()
+                    weight: contribution,
+                }),
+            }
+        }
+        reasons.sort_by(|a, b| by_score_then((a.weight, &a.term), (b.weight, &b.term)));
+        reasons.truncate(MAX_REASONS);
+        for reason in &mut reasons {
+            reason.weight = round4(reason.weight);
+        }
+        reasons
     }
 
     fn for_each_shared(&self, a: Vector, b: Vector, mut visit: impl FnMut(u32, f64)) {
@@ -828,6 +1125,7 @@ fn fill_postings(
     vector_terms: &[u32],
     vector_weights: &[f64],
     indexed: &[bool],
+    unindexed_bound: &[f64],
 ) {
     let entries = |item: u32| {
         let range =
@@ -855,11 +1153,148 @@ fn fill_postings(
             *position += 1;
         }
     }
+    let mut max_weight = vec![0.0f64; term_count];
+    for term in 0..term_count {
+        let range = starts[term] as usize..starts[term + 1] as usize;
+        max_weight[term] = posting_weights[range].iter().copied().fold(0.0, f64::max);
+    }
+    let mut max_unindexed_weight = vec![0.0f64; term_count];
+    for &item in &partition.members {
+        let range =
+            vector_starts[item as usize] as usize..vector_starts[item as usize + 1] as usize;
+        for entry in range.filter(|&entry| !indexed[entry]) {
+            let max = &mut max_unindexed_weight[vector_terms[entry] as usize];
+            *max = max.max(vector_weights[entry]);
+        }
+    }
+    partition.max_unindexed_weight = max_unindexed_weight;
+    partition.unindexed_bound = partition
+        .members
+        .iter()
+        .map(|&item| unindexed_bound[item as usize])
+        .collect();
+    partition.max_unindexed = partition
+        .unindexed_bound
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
     partition.starts = starts;
     partition.posting_members = posting_members;
     partition.posting_weights = posting_weights;
+    partition.max_weight = max_weight;
 }
 
 fn sort_found(found: &mut [Found]) {
     found.sort_by(|a, b| by_score_then((a.score, a.id), (b.score, b.id)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::synthetic;
+    use super::*;
+
+    fn unindexed_bounds(network: &Network) -> impl Iterator<Item = f64> + '_ {
+        network
+            .partitions
+            .iter()
+            .flat_map(|partition| partition.unindexed_bound.iter().copied())
+    }
+
+    /// What the searches must find, by comparing every pair directly.
+    fn every_pair_intersections(network: &Network) -> Vec<Found> {
+        let mut found = Vec::new();
+        for &mine in &network.my_items {
+            for theirs in 0..network.len() as u32 {
+                if network.item_contact[theirs as usize] == NO_CONTACT {
+                    continue;
+                }
+                for &(my_facet, their_facet, kind) in &MY_RELATIONS {
+                    if network.facets[mine as usize] == my_facet
+                        && network.facets[theirs as usize] == their_facet
+                    {
+                        found.extend(network.found(kind, mine, theirs));
+                    }
+                }
+            }
+        }
+        sort_found(&mut found);
+        found
+    }
+
+    fn every_pair_introductions(network: &Network, per_contact: usize) -> Vec<Introduction> {
+        let count = network.contacts.len() as u32;
+        let mut all: HashMap<(u32, u32), Introduction> = HashMap::new();
+        for low in 0..count {
+            for high in low + 1..count {
+                if let Some(introduction) = network.introduction(low, high) {
+                    all.insert((low, high), introduction);
+                }
+            }
+        }
+        let mut kept: Vec<(u32, u32)> = Vec::new();
+        for contact in 0..count {
+            let mut partners: Vec<(f64, u32)> = all
+                .iter()
+                .filter_map(|(&(low, high), introduction)| {
+                    let partner = match contact {
+                        _ if contact == low => high,
+                        _ if contact == high => low,
+                        _ => return None,
+                    };
+                    Some((introduction.score, partner))
+                })
+                .collect();
+            partners.sort_by(|&a, &b| by_score_then(a, b));
+            for &(_, partner) in partners.iter().take(per_contact) {
+                kept.push((contact.min(partner), contact.max(partner)));
+            }
+        }
+        kept.sort_unstable();
+        kept.dedup();
+        let mut introductions: Vec<Introduction> =
+            kept.iter().map(|pair| all[pair].clone()).collect();
+        introductions.sort_by(|a, b| by_score_then((a.score, a.id), (b.score, b.id)));
+        introductions
+    }
+
+    #[test]
+    fn pruned_index_finds_what_comparing_every_pair_finds() {
+        for (seed, skew) in [(3, 1.0), (4, 0.0), (5, 0.5)] {
+            let network = Network::build(synthetic(300, 1_500, seed, skew));
+            if skew >= 1.0 {
+                assert!(unindexed_bounds(&network).any(|bound| bound > 0.0));
+            }
+
+            let found = network.intersections();
+            assert!(!found.is_empty());
+            assert_eq!(found, every_pair_intersections(&network));
+
+            for per_contact in [1, 2, 1_000] {
+                let introductions = network.introductions(per_contact);
+                assert!(!introductions.is_empty());
+                assert_eq!(
+                    introductions,
+                    every_pair_introductions(&network, per_contact)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn intersections_with_each_contact_add_up_to_all() {
+        let network = Network::build(synthetic(200, 1_000, 9, 1.0));
+        let mut joined: Vec<Found> = network
+            .contacts
+            .iter()
+            .flat_map(|&contact| network.intersections_with(contact))
+            .collect();
+        sort_found(&mut joined);
+        assert_eq!(joined, network.intersections());
+    }
+
+    #[test]
+    fn unindexed_terms_stay_below_the_threshold() {
+        let network = Network::build(synthetic(100, 500, 1, 1.0));
+        assert!(unindexed_bounds(&network).all(|bound| (0.0..PRUNE_LIMIT).contains(&bound)));
+    }
 }

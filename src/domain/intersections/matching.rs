@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::refresh::{goal_item, load_network};
+use super::refresh::{blocking, goal_item, load_network};
 use super::{Reason, reasons_of};
 use crate::domain::enums::GoalKind;
 use crate::domain::page::{Page, PageParams, encode_cursor};
@@ -211,8 +211,8 @@ pub async fn introductions(
     };
     page.limit()?;
     let network = load_network(db, owner).await?;
-    let ranked: Vec<engine::Introduction> = network
-        .introductions(INTRODUCTIONS_PER_CONTACT)
+    let found = blocking(move || network.introductions(INTRODUCTIONS_PER_CONTACT)).await?;
+    let ranked: Vec<engine::Introduction> = found
         .into_iter()
         .filter(|i| i.score >= min_score)
         .filter(|i| {
@@ -335,11 +335,9 @@ pub async fn people(
         target.topics.0.clone(),
     );
     let network = load_network(db, owner).await?;
-    let ranked: Vec<engine::Person> = network
-        .people_for(&item, target.contact_id)
-        .into_iter()
-        .filter(|p| p.score >= min_score)
-        .collect();
+    let exclude = target.contact_id;
+    let found = blocking(move || network.people_for(&item, exclude)).await?;
+    let ranked: Vec<engine::Person> = found.into_iter().filter(|p| p.score >= min_score).collect();
     let (rows, next_cursor) = rank_page(ranked, |p| (p.score, p.contact_id), &page)?;
     let names = Names::load(
         db,

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::{contact, goal, intersection, user};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
@@ -93,7 +93,17 @@ pub async fn load_network(db: &impl ConnectionTrait, owner: Owner) -> Result<Net
             });
         }
     }
-    Ok(Network::build(items))
+    blocking(move || Network::build(items)).await
+}
+
+/// Runs engine work (hundreds of milliseconds on a big network, spread over
+/// the cores) on the blocking pool, off the threads that serve requests.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(AppError::internal)
 }
 
 /// A goal row as an engine item.
@@ -136,7 +146,7 @@ pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), A
     let started = std::time::Instant::now();
     let network = load_network(&txn, owner).await?;
     let loaded = started.elapsed();
-    let found = network.intersections();
+    let (items, found) = blocking(move || (network.len(), network.intersections())).await?;
     let changes = apply(&txn, owner, found).await?;
     recount(&txn, owner, &[]).await?;
     owner
@@ -146,7 +156,7 @@ pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), A
         .await?;
     txn.commit().await?;
     tracing::info!(
-        items = network.len(),
+        items,
         inserted = changes.inserted,
         updated = changes.updated,
         deleted = changes.deleted,
@@ -183,15 +193,16 @@ struct Changes {
     deleted: usize,
 }
 
-/// Rows per multi-row INSERT: well under both databases' parameter limits.
-const INSERT_BATCH: usize = 500;
+/// Rows per multi-row statement: well under both databases' parameter limits.
+const BATCH: usize = 500;
 
 async fn apply(
     db: &impl ConnectionTrait,
     owner: Owner,
     found: Vec<engine::Found>,
 ) -> Result<Changes, AppError> {
-    let stored: Vec<(Uuid, String, f64, serde_json::Value)> = owner
+    type Stored = (Uuid, String, f64, serde_json::Value, DateTime<Utc>);
+    let stored: Vec<Stored> = owner
         .find::<intersection::Entity>()
         .select_only()
         .columns([
@@ -199,73 +210,86 @@ async fn apply(
             intersection::Column::Status,
             intersection::Column::Score,
             intersection::Column::Reasons,
+            intersection::Column::CreatedAt,
         ])
         .filter(intersection::Column::Origin.eq(IntersectionOrigin::Computed.as_str()))
         .into_tuple()
         .all(db)
         .await?;
-    let mut stored: HashMap<Uuid, (String, f64, serde_json::Value)> = stored
-        .into_iter()
-        .map(|(id, status, score, reasons)| (id, (status, score, reasons)))
-        .collect();
+    let mut stored: HashMap<Uuid, Stored> = stored.into_iter().map(|s| (s.0, s)).collect();
+    let suggested = IntersectionStatus::Suggested.as_str();
     let now = Utc::now();
     let mut changes = Changes::default();
+    // Suggestions whose score or reasons moved are deleted and inserted
+    // again (same id, same created_at) in batches: after a change in the
+    // network most weights shift a little, and one UPDATE per row would
+    // dominate the refresh.
+    let mut replaced = Vec::new();
     let mut new_rows = Vec::new();
     for f in found {
         let reasons = serde_json::to_value(&f.reasons).map_err(AppError::internal)?;
-        match stored.remove(&f.id) {
-            Some((_, score, old_reasons)) => {
-                if score != f.score || old_reasons != reasons {
-                    owner
-                        .update::<intersection::Entity>()
-                        .set(intersection::ActiveModel {
-                            score: Set(f.score),
-                            reasons: Set(reasons),
-                            updated_at: Set(now),
-                            ..Default::default()
-                        })
-                        .filter(intersection::Column::Id.eq(f.id))
-                        .exec(db)
-                        .await?;
-                    changes.updated += 1;
-                }
+        let created_at = match stored.remove(&f.id) {
+            None => now,
+            Some((_, _, score, old_reasons, _)) if score == f.score && old_reasons == reasons => {
+                continue;
             }
-            None => new_rows.push(intersection::ActiveModel {
-                id: Set(f.id),
-                owner_id: Set(owner.id()),
-                contact_id: Set(f.contact_id),
-                kind: Set(f.kind.as_str().into()),
-                my_goal_id: Set(f.mine),
-                their_goal_id: Set(f.theirs),
-                score: Set(f.score),
-                reasons: Set(reasons),
-                status: Set(IntersectionStatus::Suggested.as_str().into()),
-                note: Set(None),
-                origin: Set(IntersectionOrigin::Computed.as_str().into()),
-                created_at: Set(now),
-                updated_at: Set(now),
-            }),
-        }
+            Some((id, status, _, _, created_at)) if status == suggested => {
+                replaced.push(id);
+                created_at
+            }
+            // A decided one keeps its status and note: updated in place.
+            Some((id, ..)) => {
+                owner
+                    .update::<intersection::Entity>()
+                    .set(intersection::ActiveModel {
+                        score: Set(f.score),
+                        reasons: Set(reasons),
+                        updated_at: Set(now),
+                        ..Default::default()
+                    })
+                    .filter(intersection::Column::Id.eq(id))
+                    .exec(db)
+                    .await?;
+                changes.updated += 1;
+                continue;
+            }
+        };
+        new_rows.push(intersection::ActiveModel {
+            id: Set(f.id),
+            owner_id: Set(owner.id()),
+            contact_id: Set(f.contact_id),
+            kind: Set(f.kind.as_str().into()),
+            my_goal_id: Set(f.mine),
+            their_goal_id: Set(f.theirs),
+            score: Set(f.score),
+            reasons: Set(reasons),
+            status: Set(suggested.into()),
+            note: Set(None),
+            origin: Set(IntersectionOrigin::Computed.as_str().into()),
+            created_at: Set(created_at),
+            updated_at: Set(now),
+        });
     }
-    changes.inserted = new_rows.len();
-    let mut rows = new_rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<_> = rows.by_ref().take(INSERT_BATCH).collect();
-        intersection::Entity::insert_many(batch).exec(db).await?;
-    }
+    changes.updated += replaced.len();
+    changes.inserted = new_rows.len() - replaced.len();
     // Gone from the engine's findings: only undecided ones go.
     let gone: Vec<Uuid> = stored
-        .into_iter()
-        .filter(|(_, (status, ..))| status == IntersectionStatus::Suggested.as_str())
-        .map(|(id, _)| id)
+        .into_values()
+        .filter(|(_, status, ..)| status == suggested)
+        .map(|(id, ..)| id)
         .collect();
     changes.deleted = gone.len();
-    for chunk in gone.chunks(INSERT_BATCH) {
+    for chunk in gone.chunks(BATCH).chain(replaced.chunks(BATCH)) {
         owner
             .delete::<intersection::Entity>()
             .filter(intersection::Column::Id.is_in(chunk.iter().copied()))
             .exec(db)
             .await?;
+    }
+    let mut rows = new_rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(BATCH).collect();
+        intersection::Entity::insert_many(batch).exec(db).await?;
     }
     Ok(changes)
 }

@@ -13,7 +13,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{contact, goal, intersection, user};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -133,14 +134,30 @@ pub(crate) fn goal_item(
 
 /// Recomputes the user's intersections if the network changed since they
 /// were last computed. Cheap when nothing changed: one primary-key read.
+///
+/// A refresh races with writers (a contact deleted while its intersections
+/// are being inserted); a failed one is tried once more against the new
+/// state before the error is answered.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> {
-    if versions(db, owner, false).await?.is_none() {
+    match refresh(db, owner).await {
+        Err(err @ AppError::Unavailable(_)) => Err(err),
+        Err(err) => {
+            tracing::warn!(error = %err, "refreshing intersections failed; trying again");
+            refresh(db, owner).await
+        }
+        ok => ok,
+    }
+}
+
+async fn refresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> {
+    if versions(db, owner).await?.is_none() {
         return Ok(());
     }
     let txn = db::begin_write(db).await?;
-    // Checked again under the lock: a concurrent reader may have refreshed.
-    let Some(version) = versions(&txn, owner, true).await? else {
+    serialize_refreshes(&txn, owner).await?;
+    // Checked again in turn: a concurrent reader may have refreshed.
+    let Some(version) = versions(&txn, owner).await? else {
         return Ok(txn.commit().await?);
     };
     let started = std::time::Instant::now();
@@ -149,6 +166,8 @@ pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), A
     let (items, found) = blocking(move || (network.len(), network.intersections())).await?;
     let changes = apply(&txn, owner, found).await?;
     recount(&txn, owner, &[]).await?;
+    // The user's row is written last: writers lock it after the rows they
+    // change, so taking it first could deadlock with them.
     owner
         .update::<user::Entity>()
         .col_expr(user::Column::IntersectionsVersion, version.into())
@@ -167,22 +186,34 @@ pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), A
     Ok(())
 }
 
-/// The network version to compute for, when the stored intersections lag
-/// behind it. `lock` takes the user's row (PostgreSQL; SQLite's write
-/// transaction already excludes other writers).
-async fn versions(
-    db: &impl ConnectionTrait,
-    owner: Owner,
-    lock: bool,
-) -> Result<Option<i64>, AppError> {
-    let mut query = owner.find::<user::Entity>().select_only().columns([
-        user::Column::NetworkVersion,
-        user::Column::IntersectionsVersion,
-    ]);
-    if lock {
-        query = query.lock_exclusive();
+/// One refresh per user at a time. SQLite's write transaction already
+/// excludes every other writer; PostgreSQL takes a transaction-scoped
+/// advisory lock keyed by the user.
+async fn serialize_refreshes(db: &impl ConnectionTrait, owner: Owner) -> Result<(), AppError> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
     }
-    let row: Option<(i64, i64)> = query.into_tuple().one(db).await?;
+    let bytes = owner.id().into_bytes();
+    let key = i64::from_be_bytes(bytes[8..].try_into().unwrap_or_default());
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [key.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// The network version to compute for, when the stored intersections lag
+/// behind it.
+async fn versions(db: &impl ConnectionTrait, owner: Owner) -> Result<Option<i64>, AppError> {
+    let row: Option<(i64, i64)> = owner
+        .find::<user::Entity>()
+        .select_only()
+        .columns([user::Column::NetworkVersion, user::Column::IntersectionsVersion])
+        .into_tuple()
+        .one(db)
+        .await?;
     Ok(row.and_then(|(network, computed)| (network != computed).then_some(network)))
 }
 

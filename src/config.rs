@@ -26,6 +26,9 @@ pub struct Settings {
     /// Requests per minute per user or token on the rest of the API
     /// (`RAPPORT_API_RATE_LIMIT`); 0 turns the limit off.
     pub api_rate_limit_per_minute: u32,
+    /// Users whose built intersection network stays in memory
+    /// (`RAPPORT_NETWORK_CACHE`, default 8; 0 turns the cache off).
+    pub network_cache_size: usize,
     /// HTTP worker threads (`RAPPORT_WORKERS`); defaults to the number of cores.
     pub workers: Option<usize>,
 }
@@ -143,6 +146,7 @@ impl Settings {
             body_limit: parse(&get, "RAPPORT_BODY_LIMIT", 1024 * 1024)?,
             auth_rate_limit_per_minute: parse(&get, "RAPPORT_AUTH_RATE_LIMIT", 10)?,
             api_rate_limit_per_minute: parse(&get, "RAPPORT_API_RATE_LIMIT", 6_000)?,
+            network_cache_size: parse(&get, "RAPPORT_NETWORK_CACHE", 8)?,
             workers,
         })
     }
@@ -180,6 +184,7 @@ impl fmt::Debug for Settings {
                 &self.auth_rate_limit_per_minute,
             )
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
+            .field("network_cache_size", &self.network_cache_size)
             .finish()
     }
 }

@@ -18,6 +18,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::secret;
 use crate::config::{Settings, redact_url};
+use crate::domain::intersections::cache::NetworkCache;
 use crate::http::extract::path_config;
 use crate::http::fallback::{self, RouteTable};
 use crate::http::rate_limit::RateLimiter;
@@ -53,6 +54,7 @@ impl Application {
             jwt: JwtKeys::new(&jwt_secret),
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_minute),
             api_limiter: RateLimiter::new(settings.api_rate_limit_per_minute),
+            networks: NetworkCache::new(settings.network_cache_size),
         });
         let spec = openapi::spec();
         let routes_table = web::Data::new(RouteTable::from_spec(&spec));

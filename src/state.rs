@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::auth::jwt::JwtKeys;
+use crate::domain::intersections::cache::NetworkCache;
 use crate::http::rate_limit::RateLimiter;
 
 pub struct AppState {
@@ -15,4 +16,6 @@ pub struct AppState {
     pub auth_limiter: RateLimiter<IpAddr>,
     /// Everything else, per user.
     pub api_limiter: RateLimiter<Uuid>,
+    /// Built intersection networks, per user and version.
+    pub networks: NetworkCache,
 }

@@ -46,7 +46,7 @@ pub async fn list_contacts(
     who: Principal,
     filters: ApiQuery<ContactFilters>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, who.owner).await?;
+    ensure_fresh(&state.db, &state.networks, who.owner).await?;
     let page = contacts::list::list(&state.db, who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -86,7 +86,7 @@ pub async fn get_contact(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, who.owner).await?;
+    ensure_fresh(&state.db, &state.networks, who.owner).await?;
     let contact = contacts::get(&state.db, who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &contact))
 }
@@ -181,7 +181,7 @@ pub async fn contact_brief(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, who.owner).await?;
+    ensure_fresh(&state.db, &state.networks, who.owner).await?;
     let brief = brief::brief(&state.db, who.owner, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(brief))
 }

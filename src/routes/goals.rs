@@ -157,6 +157,13 @@ pub async fn goal_people(
     id: web::Path<Uuid>,
     params: ApiQuery<PeopleParams>,
 ) -> Result<HttpResponse, AppError> {
-    let page = matching::people(&state.db, who.owner, id.into_inner(), params.0).await?;
+    let page = matching::people(
+        &state.db,
+        &state.networks,
+        who.owner,
+        id.into_inner(),
+        params.0,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -10,13 +10,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::refresh::{blocking, goal_item, load_network};
+use super::cache::NetworkCache;
+use super::refresh::{blocking, goal_item};
 use super::{Reason, reasons_of};
 use crate::domain::enums::GoalKind;
 use crate::domain::page::{Page, PageParams, encode_cursor};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
-use crate::intersections::{self as engine, MatchKind};
+use crate::intersections::MatchKind;
 
 /// Each contact's best partners kept in `GET /introductions`: enough to act
 /// on, and it keeps the list linear in the size of the network.
@@ -110,7 +111,7 @@ fn check_min_score(min_score: Option<f64>) -> Result<f64, AppError> {
 
 /// The page of a ranking (score descending, then id) after the cursor.
 fn rank_page<T>(
-    ranked: Vec<T>,
+    ranked: impl IntoIterator<Item = T>,
     key: impl Fn(&T) -> (f64, Uuid),
     page: &PageParams,
 ) -> Result<(Vec<T>, Option<String>), AppError> {
@@ -201,6 +202,7 @@ pub(crate) fn goal_ref(g: &goal::Model) -> GoalRef {
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn introductions(
     db: &impl ConnectionTrait,
+    cache: &NetworkCache,
     owner: Owner,
     filters: IntroductionFilters,
 ) -> Result<Page<Introduction>, AppError> {
@@ -210,17 +212,16 @@ pub async fn introductions(
         cursor: filters.cursor,
     };
     page.limit()?;
-    let network = load_network(db, owner).await?;
-    let found = blocking(move || network.introductions(INTRODUCTIONS_PER_CONTACT)).await?;
-    let ranked: Vec<engine::Introduction> = found
-        .into_iter()
-        .filter(|i| i.score >= min_score)
-        .filter(|i| {
-            filters
-                .contact_id
-                .is_none_or(|c| i.contacts.0 == c || i.contacts.1 == c)
-        })
-        .collect();
+    let all = cache
+        .get(db, owner)
+        .await?
+        .introductions(INTRODUCTIONS_PER_CONTACT)
+        .await?;
+    let ranked = all.iter().filter(|i| i.score >= min_score).filter(|i| {
+        filters
+            .contact_id
+            .is_none_or(|c| i.contacts.0 == c || i.contacts.1 == c)
+    });
     let (rows, next_cursor) = rank_page(ranked, |i| (i.score, i.id), &page)?;
     let names = Names::load(
         db,
@@ -315,6 +316,7 @@ pub struct PeopleParams {
 #[tracing::instrument(skip_all, fields(user_id = %owner.id(), goal_id = %id))]
 pub async fn people(
     db: &impl ConnectionTrait,
+    cache: &NetworkCache,
     owner: Owner,
     id: Uuid,
     params: PeopleParams,
@@ -334,10 +336,10 @@ pub async fn people(
         target.description.clone(),
         target.topics.0.clone(),
     );
-    let network = load_network(db, owner).await?;
+    let snapshot = cache.get(db, owner).await?;
     let exclude = target.contact_id;
-    let found = blocking(move || network.people_for(&item, exclude)).await?;
-    let ranked: Vec<engine::Person> = found.into_iter().filter(|p| p.score >= min_score).collect();
+    let found = blocking(move || snapshot.network.people_for(&item, exclude)).await?;
+    let ranked = found.into_iter().filter(|p| p.score >= min_score);
     let (rows, next_cursor) = rank_page(ranked, |p| (p.score, p.contact_id), &page)?;
     let names = Names::load(
         db,

@@ -10,6 +10,7 @@
 //! recomputes when the stored set is older than the network. So a burst of
 //! writes costs one recomputation, and reads are always exact.
 
+pub mod cache;
 pub mod matching;
 pub mod refresh;
 

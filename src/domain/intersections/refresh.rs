@@ -18,6 +18,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::cache::NetworkCache;
 use super::recount;
 use crate::db;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionOrigin, IntersectionStatus};
@@ -139,18 +140,26 @@ pub(crate) fn goal_item(
 /// are being inserted); a failed one is tried once more against the new
 /// state before the error is answered.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
-pub async fn ensure_fresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> {
-    match refresh(db, owner).await {
+pub async fn ensure_fresh(
+    db: &DatabaseConnection,
+    cache: &NetworkCache,
+    owner: Owner,
+) -> Result<(), AppError> {
+    match refresh(db, cache, owner).await {
         Err(err @ AppError::Unavailable(_)) => Err(err),
         Err(err) => {
             tracing::warn!(error = %err, "refreshing intersections failed; trying again");
-            refresh(db, owner).await
+            refresh(db, cache, owner).await
         }
         ok => ok,
     }
 }
 
-async fn refresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> {
+async fn refresh(
+    db: &DatabaseConnection,
+    cache: &NetworkCache,
+    owner: Owner,
+) -> Result<(), AppError> {
     if versions(db, owner).await?.is_none() {
         return Ok(());
     }
@@ -163,7 +172,12 @@ async fn refresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> 
     let started = std::time::Instant::now();
     let network = load_network(&txn, owner).await?;
     let loaded = started.elapsed();
-    let (items, found) = blocking(move || (network.len(), network.intersections())).await?;
+    let (network, found) = blocking(move || {
+        let found = network.intersections();
+        (network, found)
+    })
+    .await?;
+    let items = network.len();
     let changes = apply(&txn, owner, found).await?;
     recount(&txn, owner, &[]).await?;
     // The user's row is written last: writers lock it after the rows they
@@ -174,6 +188,8 @@ async fn refresh(db: &DatabaseConnection, owner: Owner) -> Result<(), AppError> 
         .exec(&txn)
         .await?;
     txn.commit().await?;
+    // Introductions and "people for a goal" start from this network.
+    cache.insert(owner, version, network);
     tracing::info!(
         items,
         inserted = changes.inserted,
@@ -210,7 +226,10 @@ async fn versions(db: &impl ConnectionTrait, owner: Owner) -> Result<Option<i64>
     let row: Option<(i64, i64)> = owner
         .find::<user::Entity>()
         .select_only()
-        .columns([user::Column::NetworkVersion, user::Column::IntersectionsVersion])
+        .columns([
+            user::Column::NetworkVersion,
+            user::Column::IntersectionsVersion,
+        ])
         .into_tuple()
         .one(db)
         .await?;

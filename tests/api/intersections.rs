@@ -492,6 +492,22 @@ async fn introductions_pair_only_contacts_whose_goals_and_offers_meet() {
         )
         .await;
     assert_eq!(for_stranger["data"], json!([]));
+
+    // The network is cached between requests, never past a change.
+    let res = app
+        .patch(
+            &format!("/api/v1/goals/{}", n.coach_offer),
+            t,
+            &json!({"status": "paused"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let after = app.get_json("/api/v1/introductions", t).await;
+    assert_eq!(after["data"], json!([]));
+    let people = app
+        .get_json(&format!("/api/v1/goals/{}/people", n.learner_goal), t)
+        .await;
+    assert_eq!(people["data"], json!([]));
 }
 
 #[tokio::test]

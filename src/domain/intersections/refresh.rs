@@ -45,14 +45,17 @@ pub async fn load_network(db: &impl ConnectionTrait, owner: Owner) -> Result<Net
             tags: interests.0,
         });
     }
-    let goals: Vec<(
+    /// What the engine reads of a goal: id, holder, kind, title,
+    /// description, topics.
+    type GoalRow = (
         Uuid,
         Option<Uuid>,
         String,
         String,
         Option<String>,
         entity::Tags,
-    )> = owner
+    );
+    let goals: Vec<GoalRow> = owner
         .find::<goal::Entity>()
         .select_only()
         .columns([

@@ -22,6 +22,7 @@ const STATS: &[(&str, &str, &str)] = &[
     ("intersections", "sqlite_autoindex_intersections_1", "5000000 1"),
     ("intersections", "idx_intersections_owner_score", "5000000 50000 10 1"),
     ("intersections", "idx_intersections_contact", "5000000 5 2 1"),
+    ("intersections", "idx_intersections_owner_status_kind", "5000000 50000 20000 10000"),
     ("intersections", "idx_intersections_my_goal", "5000000 50"),
     ("intersections", "idx_intersections_their_goal", "5000000 5"),
 ];
@@ -163,6 +164,15 @@ impl MigrationTrait for Migration {
                     I::ContactId.into_iden(),
                     I::Status.into_iden(),
                     I::Id.into_iden(),
+                ],
+            ),
+            // Counts by status and kind (insights), read off the index alone.
+            (
+                "idx_intersections_owner_status_kind",
+                vec![
+                    I::OwnerId.into_iden(),
+                    I::Status.into_iden(),
+                    I::Kind.into_iden(),
                 ],
             ),
             ("idx_intersections_my_goal", vec![I::MyGoalId.into_iden()]),

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use entity::{contact, goal, interaction, intersection};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Asterisk, Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -150,7 +150,7 @@ async fn intersection_counts(
         .select_only()
         .column(intersection::Column::Kind)
         .column(intersection::Column::Status)
-        .column_as(intersection::Column::Id.count(), "n")
+        .column_as(Expr::col(Asterisk).count(), "n")
         .group_by(intersection::Column::Kind)
         .group_by(intersection::Column::Status)
         .into_tuple()
@@ -224,20 +224,24 @@ async fn unmatched_goals(
     db: &impl ConnectionTrait,
     owner: Owner,
 ) -> Result<Vec<GoalRef>, AppError> {
+    // Correlated, so that each goal is one probe of the per-goal index.
     let matched = Query::select()
-        .column(intersection::Column::MyGoalId)
+        .expr(Expr::val(1))
         .from(intersection::Entity)
-        .and_where(Expr::col(intersection::Column::OwnerId).eq(owner.id()))
-        .and_where(Expr::col(intersection::Column::MyGoalId).is_not_null())
         .and_where(
-            Expr::col(intersection::Column::Status).ne(IntersectionStatus::Dismissed.as_str()),
+            Expr::col((intersection::Entity, intersection::Column::MyGoalId))
+                .equals((goal::Entity, goal::Column::Id)),
+        )
+        .and_where(
+            Expr::col((intersection::Entity, intersection::Column::Status))
+                .ne(IntersectionStatus::Dismissed.as_str()),
         )
         .to_owned();
     Ok(owner
         .find::<goal::Entity>()
         .filter(goal::Column::ContactId.is_null())
         .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
-        .filter(goal::Column::Id.not_in_subquery(matched))
+        .filter(Expr::exists(matched).not())
         .order_by_asc(goal::Column::Priority)
         .order_by_asc(goal::Column::CreatedAt)
         .all(db)

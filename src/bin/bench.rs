@@ -123,7 +123,7 @@ async fn main() -> anyhow::Result<()> {
         .to_string();
 
     let one = ids.get(ids.len() / 2).copied().unwrap_or_default();
-    let mut scenarios = vec![
+    let scenarios = vec![
         Scenario::new("get one contact", format!("/api/v1/contacts/{one}")),
         Scenario::new("list 50 contacts (by name)", "/api/v1/contacts?limit=50"),
         Scenario::new(
@@ -143,6 +143,8 @@ async fn main() -> anyhow::Result<()> {
         Scenario::new("agenda (50 items)", "/api/v1/agenda?limit=50"),
         Scenario::new("reconnect (50)", "/api/v1/reconnect?limit=50"),
     ];
+    // The intersections engine's reads, also timed one request at a time.
+    let mut engine = Vec::new();
     if args.goals > 0 {
         let started = Instant::now();
         rapport::seed::goals(&db, user_id, &ids, args.my_goals, args.goals, 43).await?;
@@ -190,7 +192,7 @@ async fn main() -> anyhow::Result<()> {
         );
         let busiest = first["data"][0]["contact_id"].as_str().unwrap_or_default();
         let goal = first["data"][0]["my_goal_id"].as_str().unwrap_or_default();
-        scenarios.extend([
+        engine.extend([
             Scenario::new(
                 "one contact's intersections",
                 format!("/api/v1/intersections?contact_id={busiest}"),
@@ -214,23 +216,36 @@ async fn main() -> anyhow::Result<()> {
             ),
         ]);
     }
+    if !engine.is_empty() {
+        let requests = args.requests.min(200);
+        println!("\nOne client, {requests} requests per row (the latency of a single request)\n");
+        println!("| scenario | req/s | p50 ms | p99 ms | errors |");
+        println!("|---|---:|---:|---:|---:|");
+        for scenario in &engine {
+            println!(
+                "{}",
+                get_row(&client, &base, &token, scenario, requests, 1).await
+            );
+        }
+    }
+
     println!(
         "\n{} requests per row, {} concurrent clients, loopback\n",
         args.requests, args.concurrency
     );
     println!("| scenario | req/s | p50 ms | p99 ms | errors |");
     println!("|---|---:|---:|---:|---:|");
-    for scenario in &scenarios {
-        let url = format!("{base}{}", scenario.path);
-        let (client, token) = (client.clone(), token.clone());
-        let (rps, p50, p99, errors) = drive(args.requests, args.concurrency, move |_| {
-            client.get(&url).bearer_auth(&token)
-        })
+    for scenario in scenarios.iter().chain(&engine) {
+        let row = get_row(
+            &client,
+            &base,
+            &token,
+            scenario,
+            args.requests,
+            args.concurrency,
+        )
         .await;
-        println!(
-            "| {} | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |",
-            scenario.name
-        );
+        println!("{row}");
     }
     let create_url = format!("{base}/api/v1/contacts");
     let (rps, p50, p99, errors) = drive(args.requests, args.concurrency, move |i| {
@@ -249,6 +264,27 @@ async fn main() -> anyhow::Result<()> {
         cleanup.await;
     }
     Ok(())
+}
+
+/// One table row: `requests` GETs of the scenario from `concurrency` clients.
+async fn get_row(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    scenario: &Scenario,
+    requests: usize,
+    concurrency: usize,
+) -> String {
+    let url = format!("{base}{}", scenario.path);
+    let (client, token) = (client.clone(), token.to_string());
+    let (rps, p50, p99, errors) = drive(requests, concurrency, move |_| {
+        client.get(&url).bearer_auth(&token)
+    })
+    .await;
+    format!(
+        "| {} | {rps:.0} | {p50:.2} | {p99:.2} | {errors} |",
+        scenario.name
+    )
 }
 
 /// `requests` requests made by `build` (given the request's number) from

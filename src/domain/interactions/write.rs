@@ -15,59 +15,30 @@ use uuid::Uuid;
 use super::{CreateInteraction, FollowUpPatch, Interaction, UpdateInteraction, participants};
 use crate::domain::contacts::derived;
 use crate::domain::patch::required;
-use crate::domain::tenancy::Owner;
+use crate::domain::tenancy::{OwnedById, Owner};
 use crate::domain::validate::Validator;
 use crate::error::AppError;
 
 pub const MAX_PARTICIPANTS: usize = 50;
 pub const MAX_GOALS: usize = 50;
 
-/// Which of `ids` are not the owner's contacts, as field errors.
-async fn check_contacts(
+/// Checks that `ids` (the list at `field`) names between `min` and `max` of
+/// the owner's `E` rows; every other id is a field error of its own.
+async fn check_owned<E: OwnedById>(
     db: &impl ConnectionTrait,
     owner: Owner,
+    field: &str,
     ids: &[Uuid],
+    (min, max): (usize, usize),
     v: &mut Validator,
 ) -> Result<(), AppError> {
-    if ids.is_empty() {
-        v.error("contact_ids", "must name at least one contact");
+    let name = E::NAME;
+    if ids.len() < min {
+        v.error(field, format!("must name at least {min} {name}"));
         return Ok(());
     }
-    if ids.len() > MAX_PARTICIPANTS {
-        v.error(
-            "contact_ids",
-            format!("must name at most {MAX_PARTICIPANTS} contacts"),
-        );
-        return Ok(());
-    }
-    let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
-    let known: BTreeSet<Uuid> = owner
-        .find::<contact::Entity>()
-        .select_only()
-        .column(contact::Column::Id)
-        .filter(contact::Column::Id.is_in(unique))
-        .into_tuple::<Uuid>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect();
-    for (i, id) in ids.iter().enumerate() {
-        if !known.contains(id) {
-            v.error(&format!("contact_ids[{i}]"), "no such contact");
-        }
-    }
-    Ok(())
-}
-
-/// Which of `ids` are not the owner's goals, as field errors.
-async fn check_goals(
-    db: &impl ConnectionTrait,
-    owner: Owner,
-    ids: &[Uuid],
-    v: &mut Validator,
-) -> Result<(), AppError> {
-    if ids.len() > MAX_GOALS {
-        v.error("goal_ids", format!("must name at most {MAX_GOALS} goals"));
+    if ids.len() > max {
+        v.error(field, format!("must name at most {max} {name}s"));
         return Ok(());
     }
     if ids.is_empty() {
@@ -75,10 +46,10 @@ async fn check_goals(
     }
     let unique: BTreeSet<Uuid> = ids.iter().copied().collect();
     let known: BTreeSet<Uuid> = owner
-        .find::<goal::Entity>()
+        .find::<E>()
         .select_only()
-        .column(goal::Column::Id)
-        .filter(goal::Column::Id.is_in(unique))
+        .column(E::ID)
+        .filter(E::ID.is_in(unique))
         .into_tuple::<Uuid>()
         .all(db)
         .await?
@@ -86,7 +57,7 @@ async fn check_goals(
         .collect();
     for (i, id) in ids.iter().enumerate() {
         if !known.contains(id) {
-            v.error(&format!("goal_ids[{i}]"), "no such goal");
+            v.error(&format!("{field}[{i}]"), format!("no such {name}"));
         }
     }
     Ok(())
@@ -130,7 +101,7 @@ async fn apply(
     }
     if let Some(goals) = patch.goal_ids {
         let goals = goals.unwrap_or_default();
-        check_goals(db, owner, &goals, &mut v).await?;
+        check_owned::<goal::Entity>(db, owner, "goal_ids", &goals, (0, MAX_GOALS), &mut v).await?;
         row.goal_ids = entity::Tags(goals.iter().map(Uuid::to_string).collect());
     }
     match patch.follow_up {
@@ -144,7 +115,15 @@ async fn apply(
     }
     let contacts = match required(&mut v, "contact_ids", patch.contact_ids) {
         Some(ids) => {
-            check_contacts(db, owner, &ids, &mut v).await?;
+            check_owned::<contact::Entity>(
+                db,
+                owner,
+                "contact_ids",
+                &ids,
+                (1, MAX_PARTICIPANTS),
+                &mut v,
+            )
+            .await?;
             let mut unique: Vec<Uuid> = ids
                 .into_iter()
                 .collect::<BTreeSet<_>>()

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::cache::NetworkCache;
 use super::refresh::{blocking, goal_item};
-use super::{Reason, reasons_of};
+use super::{Reason, check_min_score, reasons_of};
 use crate::domain::enums::GoalKind;
 use crate::domain::page::{Page, PageParams, encode_cursor};
 use crate::domain::tenancy::Owner;
@@ -96,17 +96,6 @@ pub struct IntroductionFilters {
     /// The `next_cursor` of the previous page.
     #[param(max_length = 512)]
     pub cursor: Option<String>,
-}
-
-fn check_min_score(min_score: Option<f64>) -> Result<f64, AppError> {
-    match min_score {
-        None => Ok(0.0),
-        Some(min) if (0.0..=1.0).contains(&min) => Ok(min),
-        Some(_) => Err(AppError::bad_request(
-            "invalid_query",
-            "min_score must be between 0 and 1",
-        )),
-    }
 }
 
 /// The page of a ranking (score descending, then id) after the cursor.

@@ -156,6 +156,18 @@ fn keys() -> [Key; 2] {
     ]
 }
 
+/// A `min_score` filter, checked: 0 when absent.
+pub(crate) fn check_min_score(min_score: Option<f64>) -> Result<f64, AppError> {
+    match min_score {
+        None => Ok(0.0),
+        Some(min) if (0.0..=1.0).contains(&min) => Ok(min),
+        Some(_) => Err(AppError::bad_request(
+            "invalid_query",
+            "min_score must be between 0 and 1",
+        )),
+    }
+}
+
 /// Best first. Callers refresh first ([`refresh::ensure_fresh`]).
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn list(
@@ -175,14 +187,8 @@ pub async fn list(
         Some(status) => query.filter(I::Status.eq(status.as_str())),
         None => query.filter(I::Status.ne(IntersectionStatus::Dismissed.as_str())),
     };
-    if let Some(min) = filters.min_score {
-        if !(0.0..=1.0).contains(&min) {
-            return Err(AppError::bad_request(
-                "invalid_query",
-                "min_score must be between 0 and 1",
-            ));
-        }
-        query = query.filter(I::Score.gte(min));
+    if filters.min_score.is_some() {
+        query = query.filter(I::Score.gte(check_min_score(filters.min_score)?));
     }
     let page = PageParams {
         limit: filters.limit,

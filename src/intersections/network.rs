@@ -1193,6 +1193,16 @@ mod tests {
     use super::super::tests::synthetic;
     use super::*;
 
+    #[test]
+    fn tags_are_the_same_once_their_words_are_stemmed() {
+        let analyzer = Analyzer::new();
+        let key = |tag: &str| tag_key(&analyzer, &text::tag(tag));
+        assert_eq!(key("Podcasting"), key("podcast"));
+        assert_eq!(key("Project-Management"), key("project management"));
+        assert_ne!(key("topic-1"), key("topic-2"));
+        assert_ne!(key("marketing"), key("photography"));
+    }
+
     fn unindexed_bounds(network: &Network) -> impl Iterator<Item = f64> + '_ {
         network
             .partitions

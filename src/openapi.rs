@@ -14,6 +14,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::domain::contacts::list::ContactSort;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionKind, IntersectionStatus};
+use crate::domain::export::ExportFormat;
 use crate::domain::goals::list::GoalHolder;
 use crate::error::{PROBLEM_JSON, Problem};
 use crate::routes;
@@ -46,9 +47,10 @@ use crate::routes;
         (name = "goals", description = "What you and your contacts pursue (goals) and can give (offers)."),
         (name = "intersections", description = "Where you and your contacts meet, and which contacts should meet each other."),
         (name = "insights", description = "The quality of your network, led by intersections."),
+        (name = "export", description = "Your data, whole: JSON, vCard or CSV."),
     ),
     components(schemas(
-        Problem, ContactSort, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
+        Problem, ContactSort, ExportFormat, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
     )),
     modifiers(&BearerAuth, &ErrorResponses),
     security(("bearer" = [])),

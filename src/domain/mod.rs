@@ -7,6 +7,7 @@ pub mod api_tokens;
 pub mod brief;
 pub mod contacts;
 pub mod enums;
+pub mod export;
 pub mod goals;
 pub mod idempotency;
 pub mod insights;

@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod agenda;
 pub mod auth;
 pub mod contacts;
+pub mod export;
 pub mod goals;
 pub mod health;
 pub mod insights;
@@ -25,5 +26,6 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(agenda::routes)
         .configure(goals::routes)
         .configure(intersections::routes)
-        .configure(insights::routes);
+        .configure(insights::routes)
+        .configure(export::routes);
 }

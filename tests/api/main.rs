@@ -8,6 +8,7 @@ mod accounts;
 mod agenda;
 mod contacts;
 mod errors;
+mod export;
 mod goals;
 mod health;
 mod insights;

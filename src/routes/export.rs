@@ -1,0 +1,92 @@
+//! `/export`: the whole account out, as JSON, vCard or CSV.
+
+use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use actix_web::{HttpResponse, get, web};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::export::{self, Export, ExportFormat};
+use crate::error::AppError;
+use crate::http::extract::ApiQuery;
+use crate::state::AppState;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(get_export);
+}
+
+/// Parameters of `GET /export`. Unknown parameters are a 400.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ExportParams {
+    /// `json` (default): the whole account; `vcard`: the contacts as vCard
+    /// 4.0; `csv`: the contacts as CSV.
+    pub format: Option<ExportFormat>,
+}
+
+/// Export the account.
+///
+/// `json` is the whole account in one versioned document (`format`
+/// `rapport.export`, `version` 1): profile, contacts, goals, interactions and
+/// your intersection decisions, related by id. `vcard` gives the contacts as
+/// vCard 4.0 (name, organisation, title, emails, phones, links, interests as
+/// categories, notes); `csv` the contacts in the columns the CSV import reads,
+/// lists separated by `;`. Read from one consistent snapshot.
+#[utoipa::path(
+    tag = "export",
+    params(ExportParams),
+    responses((status = 200, description = "The export, as an attachment.",
+        content(
+            (Export = "application/json"),
+            (String = "text/vcard", example = "BEGIN:VCARD\r\nVERSION:4.0\r\nUID:urn:uuid:0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60\r\nFN:Grace Hopper\r\nEMAIL:grace@example.com\r\nEND:VCARD\r\n"),
+            (String = "text/csv", example = "full_name,headline,company\r\nGrace Hopper,the compiler person,Remington Rand\r\n"),
+        ),
+        headers(("Content-Disposition" = String, description = "`attachment` with a file name such as `rapport-export-2026-11-22.json`."))))
+)]
+#[get("/export")]
+pub async fn get_export(
+    state: web::Data<AppState>,
+    who: Principal,
+    params: ApiQuery<ExportParams>,
+) -> Result<HttpResponse, AppError> {
+    let format = params.0.format.unwrap_or_default();
+    let txn = db::begin_snapshot(&state.db).await?;
+    let (body, content_type, extension) = match format {
+        ExportFormat::Json => {
+            let document = export::export(&txn, who.owner).await?;
+            let body = serde_json::to_vec(&document).map_err(AppError::internal)?;
+            (body, "application/json", "json")
+        }
+        ExportFormat::Vcard => {
+            let contacts = export::contacts(&txn, who.owner).await?;
+            (
+                export::to_vcard(&contacts).into_bytes(),
+                "text/vcard; charset=utf-8",
+                "vcf",
+            )
+        }
+        ExportFormat::Csv => {
+            let contacts = export::contacts(&txn, who.owner).await?;
+            (
+                export::to_csv(&contacts).into_bytes(),
+                "text/csv; charset=utf-8",
+                "csv",
+            )
+        }
+    };
+    txn.commit().await?;
+    let file = format!(
+        "rapport-export-{}.{extension}",
+        chrono::Utc::now().format("%Y-%m-%d")
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, content_type))
+        .insert_header((
+            CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file}\""),
+        ))
+        .body(body))
+}

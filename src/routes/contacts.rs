@@ -9,11 +9,12 @@ use crate::auth::Principal;
 use crate::db;
 use crate::domain::brief::{self, Brief};
 use crate::domain::contacts::list::ContactFilters;
+use crate::domain::contacts::merge::{self, DuplicateGroup, MergeContacts};
 use crate::domain::contacts::{self, Contact, CreateContact, UpdateContact};
 use crate::domain::interactions::Interaction;
 use crate::domain::interactions::list::{self as interactions, TimelineParams};
 use crate::domain::intersections::refresh::ensure_fresh;
-use crate::domain::page::Page;
+use crate::domain::page::{Page, PageParams};
 use crate::error::AppError;
 use crate::http::conditional::{IfMatch, json_with_etag};
 use crate::http::extract::{ApiJson, ApiQuery};
@@ -21,13 +22,17 @@ use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
+    // `/contacts/duplicates` before `/contacts/{id}`, which would take it
+    // for a malformed id.
     cfg.service(list_contacts)
+        .service(contact_duplicates)
         .service(create_contact)
         .service(get_contact)
         .service(update_contact)
         .service(delete_contact)
         .service(contact_timeline)
-        .service(contact_brief);
+        .service(contact_brief)
+        .service(merge_contacts);
 }
 
 /// List contacts, filtered and sorted.
@@ -184,4 +189,59 @@ pub async fn contact_brief(
     ensure_fresh(&state.db, &state.networks, who.owner).await?;
     let brief = brief::brief(&state.db, who.owner, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(brief))
+}
+
+/// Likely duplicates.
+///
+/// Groups of contacts that share an email address, a LinkedIn profile URL, or
+/// a name (ignoring case, accents and spacing), with the shared values; a
+/// chain of shared values makes one group. Ordered by each group's oldest
+/// contact. Merge a group with `POST /contacts/{id}/merge`.
+#[utoipa::path(
+    tag = "contacts",
+    params(PageParams),
+    responses((status = 200, description = "A page of duplicate groups.", body = Page<DuplicateGroup>))
+)]
+#[get("/contacts/duplicates")]
+pub async fn contact_duplicates(
+    state: web::Data<AppState>,
+    who: Principal,
+    params: ApiQuery<PageParams>,
+) -> Result<HttpResponse, AppError> {
+    let page = merge::duplicates(&state.db, who.owner, params.0).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// Merge duplicates into this contact.
+///
+/// The contacts in `from` are merged into this one, then deleted: its empty
+/// fields are filled from them (in the order given), its lists (emails,
+/// phones, links, interests) united, and their interactions, goals and
+/// intersection decisions moved over. Nothing this contact holds is
+/// overwritten. One transaction: all of it or nothing.
+#[utoipa::path(
+    tag = "contacts",
+    params(
+        ("id" = Uuid, Path, description = "The contact to keep."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you last read of the contact kept; 412 if it changed since."),
+    ),
+    request_body = MergeContacts,
+    responses((status = 200, description = "The merged contact.", body = Contact,
+        headers(("ETag" = String, description = "The new tag."))))
+)]
+#[post("/contacts/{id}/merge")]
+pub async fn merge_contacts(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ApiJson<MergeContacts>,
+) -> Result<HttpResponse, AppError> {
+    let txn = db::begin_write(&state.db).await?;
+    let contact = merge::merge(&txn, who.owner, id.into_inner(), body.0, |c| {
+        if_match.check(c)
+    })
+    .await?;
+    txn.commit().await?;
+    Ok(json_with_etag(StatusCode::OK, &contact))
 }

@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod agenda;
 mod contacts;
+mod duplicates;
 mod errors;
 mod export;
 mod goals;

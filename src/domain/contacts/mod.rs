@@ -6,6 +6,7 @@
 
 pub mod derived;
 pub mod list;
+pub mod merge;
 pub mod write;
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -20,6 +20,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// Largest accepted JSON body in bytes (`RAPPORT_BODY_LIMIT`).
     pub body_limit: usize,
+    /// Largest import file in bytes (`RAPPORT_IMPORT_LIMIT`, default 20 MiB).
+    pub import_limit: usize,
     /// Requests per minute per client address on register and login
     /// (`RAPPORT_AUTH_RATE_LIMIT`); 0 turns the limit off.
     pub auth_rate_limit_per_minute: u32,
@@ -144,6 +146,7 @@ impl Settings {
                 })
                 .unwrap_or_default(),
             body_limit: parse(&get, "RAPPORT_BODY_LIMIT", 1024 * 1024)?,
+            import_limit: parse(&get, "RAPPORT_IMPORT_LIMIT", 20 * 1024 * 1024)?,
             auth_rate_limit_per_minute: parse(&get, "RAPPORT_AUTH_RATE_LIMIT", 10)?,
             api_rate_limit_per_minute: parse(&get, "RAPPORT_API_RATE_LIMIT", 6_000)?,
             network_cache_size: parse(&get, "RAPPORT_NETWORK_CACHE", 8)?,
@@ -179,6 +182,7 @@ impl fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("cors_origins", &self.cors_origins)
             .field("body_limit", &self.body_limit)
+            .field("import_limit", &self.import_limit)
             .field(
                 "auth_rate_limit_per_minute",
                 &self.auth_rate_limit_per_minute,

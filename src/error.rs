@@ -90,6 +90,10 @@ pub enum AppError {
     UnsupportedMediaType(String),
     #[error("validation failed: {0:?}")]
     Validation(Vec<FieldError>),
+    /// Well-formed request, content that cannot be processed (a file that is
+    /// not in the format it claims).
+    #[error("unprocessable: {detail}")]
+    Unprocessable { code: &'static str, detail: String },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("unavailable: {0}")]
@@ -122,6 +126,14 @@ impl AppError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// An uploaded file that is not what it claims to be.
+    pub fn invalid_file(detail: impl Into<String>) -> Self {
+        Self::Unprocessable {
+            code: "invalid_file",
+            detail: detail.into(),
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self::Internal(cause.to_string())
     }
@@ -131,7 +143,8 @@ impl AppError {
             Self::BadRequest { code, .. }
             | Self::Unauthorized { code, .. }
             | Self::Forbidden { code, .. }
-            | Self::Conflict { code, .. } => code,
+            | Self::Conflict { code, .. }
+            | Self::Unprocessable { code, .. } => code,
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
@@ -149,7 +162,8 @@ impl AppError {
             Self::BadRequest { detail, .. }
             | Self::Unauthorized { detail, .. }
             | Self::Forbidden { detail, .. }
-            | Self::Conflict { detail, .. } => detail.clone(),
+            | Self::Conflict { detail, .. }
+            | Self::Unprocessable { detail, .. } => detail.clone(),
             Self::NotFound(detail)
             | Self::PayloadTooLarge(detail)
             | Self::UnsupportedMediaType(detail) => detail.clone(),
@@ -207,7 +221,7 @@ impl ResponseError for AppError {
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

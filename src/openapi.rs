@@ -16,6 +16,7 @@ use crate::domain::contacts::list::ContactSort;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionKind, IntersectionStatus};
 use crate::domain::export::ExportFormat;
 use crate::domain::goals::list::GoalHolder;
+use crate::domain::imports::ImportFormat;
 use crate::error::{PROBLEM_JSON, Problem};
 use crate::routes;
 
@@ -48,9 +49,10 @@ use crate::routes;
         (name = "intersections", description = "Where you and your contacts meet, and which contacts should meet each other."),
         (name = "insights", description = "The quality of your network, led by intersections."),
         (name = "export", description = "Your data, whole: JSON, vCard or CSV."),
+        (name = "imports", description = "Bring a network in: LinkedIn, vCard, CSV, or a Rapport export."),
     ),
     components(schemas(
-        Problem, ContactSort, ExportFormat, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
+        Problem, ContactSort, ExportFormat, ImportFormat, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
     )),
     modifiers(&BearerAuth, &ErrorResponses),
     security(("bearer" = [])),

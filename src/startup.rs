@@ -55,6 +55,7 @@ impl Application {
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_minute),
             api_limiter: RateLimiter::new(settings.api_rate_limit_per_minute),
             networks: NetworkCache::new(settings.network_cache_size),
+            import_limit: settings.import_limit,
         });
         let spec = openapi::spec();
         let routes_table = web::Data::new(RouteTable::from_spec(&spec));

@@ -18,4 +18,6 @@ pub struct AppState {
     pub api_limiter: RateLimiter<Uuid>,
     /// Built intersection networks, per user and version.
     pub networks: NetworkCache,
+    /// Largest import file in bytes.
+    pub import_limit: usize,
 }

@@ -10,6 +10,7 @@ pub mod enums;
 pub mod export;
 pub mod goals;
 pub mod idempotency;
+pub mod imports;
 pub mod insights;
 pub mod interactions;
 pub mod intersections;

@@ -10,6 +10,7 @@ pub mod contacts;
 pub mod export;
 pub mod goals;
 pub mod health;
+pub mod imports;
 pub mod insights;
 pub mod interactions;
 pub mod intersections;
@@ -27,5 +28,6 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(goals::routes)
         .configure(intersections::routes)
         .configure(insights::routes)
-        .configure(export::routes);
+        .configure(export::routes)
+        .configure(imports::routes);
 }

@@ -12,6 +12,7 @@ mod errors;
 mod export;
 mod goals;
 mod health;
+mod imports;
 mod insights;
 mod interactions;
 mod intersections;

@@ -217,7 +217,7 @@ fn united(
 /// What merging `sources` into `target` changes in it: empty fields filled
 /// from the first source that has them, lists united. Nothing the target
 /// holds is overwritten.
-fn filled(target: &contact::Model, sources: &[&contact::Model]) -> UpdateContact {
+pub(crate) fn filled(target: &contact::Model, sources: &[&contact::Model]) -> UpdateContact {
     let mut patch = UpdateContact::default();
     macro_rules! fill {
         ($($field:ident),+) => {

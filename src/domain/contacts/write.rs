@@ -180,15 +180,30 @@ pub async fn create(
     owner: Owner,
     input: CreateContact,
 ) -> Result<Contact, AppError> {
+    let row = insert(db, owner, prepare(owner, input)?).await?;
+    tracing::info!(contact_id = %row.id, "contact created");
+    Ok(row.into())
+}
+
+/// A new contact from `input`, validated, not stored yet.
+pub(crate) fn prepare(owner: Owner, input: CreateContact) -> Result<contact::Model, AppError> {
     let mut c = blank(owner);
     apply(&mut c, input.into())?;
-    let row = c.clone().into_active_model().reset_all().insert(db).await?;
+    Ok(c)
+}
+
+/// Stores a [`prepare`]d contact.
+pub(crate) async fn insert(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    c: contact::Model,
+) -> Result<contact::Model, AppError> {
+    let row = c.into_active_model().reset_all().insert(db).await?;
     sync_tags(db, owner, &row).await?;
     if !row.interests.0.is_empty() {
         network_changed(db, owner).await?;
     }
-    tracing::info!(contact_id = %row.id, "contact created");
-    Ok(row.into())
+    Ok(row)
 }
 
 /// Applies `patch` after `precondition` accepts the stored contact.

@@ -1,0 +1,334 @@
+//! Bringing a network in: LinkedIn's connections export, vCard, CSV, or
+//! Rapport's own JSON export. One transaction per import: the report counts
+//! what was created, merged into existing contacts, or skipped, and names
+//! every record that could not be read; `dry_run` rolls it all back.
+//!
+//! Contacts are matched to existing ones by email, then LinkedIn profile URL,
+//! then normalised name. A match is merged like `POST /contacts/{id}/merge`:
+//! empty fields filled, lists united, nothing the user wrote overwritten; a
+//! match that adds nothing is skipped, so importing a file twice creates
+//! nothing the second time.
+
+pub mod formats;
+pub mod restore;
+
+use std::collections::{HashMap, HashSet};
+
+use entity::contact;
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use self::formats::Position;
+use crate::db;
+use crate::domain::contacts::merge::{filled, linkedin_profile, matching_name};
+use crate::domain::contacts::{CreateContact, write};
+use crate::domain::tenancy::Owner;
+use crate::error::AppError;
+
+/// The file formats `POST /imports` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportFormat {
+    /// LinkedIn's `Connections.csv` (Settings → Data privacy → Get a copy of
+    /// your data → Connections).
+    Linkedin,
+    /// vCard 3.0 or 4.0, one or many cards.
+    Vcard,
+    /// CSV with a header row of contact fields (the columns of `GET
+    /// /export?format=csv`); lists separated by `;`.
+    Csv,
+    /// Rapport's own export (`GET /export`).
+    Json,
+}
+
+/// Parameters of `POST /imports`. Unknown parameters are a 400.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    pub format: ImportFormat,
+    /// `true`: report what would happen, write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// A record that could not be imported.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportError {
+    /// The record's first line (CSV formats).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    /// The card's number, from 1 (vCard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub card: Option<u64>,
+    /// Where in the document (JSON), such as `contacts[3]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[schema(example = "emails[0]: not an email address")]
+    pub message: String,
+}
+
+impl ImportError {
+    fn at(position: Position, message: String) -> Self {
+        let (line, card) = match position {
+            Position::Line(n) => (Some(n), None),
+            Position::Card(n) => (None, Some(n)),
+        };
+        Self {
+            line,
+            card,
+            path: None,
+            message,
+        }
+    }
+
+    fn at_path(path: String, message: String) -> Self {
+        Self {
+            line: None,
+            card: None,
+            path: Some(path),
+            message,
+        }
+    }
+}
+
+/// What an import did (or, with `dry_run`, would do).
+#[derive(Debug, Default, Serialize, ToSchema)]
+#[schema(example = json!({
+    "dry_run": false, "created": 412, "merged": 37, "skipped": 3,
+    "errors": [{"line": 88, "message": "no first or last name"}]
+}))]
+pub struct ImportReport {
+    /// Nothing was written.
+    pub dry_run: bool,
+    /// New contacts.
+    pub created: u64,
+    /// Existing contacts that gained something (filled fields, new emails…).
+    pub merged: u64,
+    /// Records that matched an existing contact and added nothing.
+    pub skipped: u64,
+    /// Records that could not be imported; the others were.
+    pub errors: Vec<ImportError>,
+    /// JSON imports: goals, interactions and intersection decisions restored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restored: Option<restore::Restored>,
+}
+
+/// The message of a rejected record: the validation errors, field by field.
+fn describe(err: AppError) -> String {
+    let problem = err.to_problem();
+    if problem.errors.is_empty() {
+        return problem.detail;
+    }
+    problem
+        .errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Finds the existing contact a new one duplicates.
+pub(crate) struct Matcher {
+    contacts: HashMap<Uuid, contact::Model>,
+    by_email: HashMap<String, Vec<Uuid>>,
+    by_linkedin: HashMap<String, Vec<Uuid>>,
+    by_name: HashMap<String, Vec<Uuid>>,
+    /// One-to-one matching (restoring an export): a contact matched once is
+    /// not matched again, so two people of the same name stay two.
+    exclusive: bool,
+    claimed: HashSet<Uuid>,
+}
+
+impl Matcher {
+    /// Every contact of the owner, oldest first (the oldest wins a tie).
+    pub(crate) async fn load(
+        db: &impl ConnectionTrait,
+        owner: Owner,
+        exclusive: bool,
+    ) -> Result<Self, AppError> {
+        let mut matcher = Self {
+            contacts: HashMap::new(),
+            by_email: HashMap::new(),
+            by_linkedin: HashMap::new(),
+            by_name: HashMap::new(),
+            exclusive,
+            claimed: HashSet::new(),
+        };
+        for c in owner
+            .find::<contact::Entity>()
+            .order_by_asc(contact::Column::CreatedAt)
+            .order_by_asc(contact::Column::Id)
+            .all(db)
+            .await?
+        {
+            matcher.add(c);
+        }
+        Ok(matcher)
+    }
+
+    pub(crate) fn add(&mut self, c: contact::Model) {
+        fn push(map: &mut HashMap<String, Vec<Uuid>>, key: String, id: Uuid) {
+            let ids = map.entry(key).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        for email in &c.emails.0 {
+            push(&mut self.by_email, email.clone(), c.id);
+        }
+        for link in c.links.0.iter().filter_map(|l| linkedin_profile(l)) {
+            push(&mut self.by_linkedin, link, c.id);
+        }
+        push(&mut self.by_name, matching_name(&c.full_name), c.id);
+        self.contacts.insert(c.id, c);
+    }
+
+    /// Email first, then LinkedIn URL, then name.
+    fn find(&self, c: &contact::Model) -> Option<&contact::Model> {
+        let free = |ids: Option<&Vec<Uuid>>| {
+            ids.into_iter()
+                .flatten()
+                .find(|id| !self.claimed.contains(*id))
+                .copied()
+        };
+        let id = c
+            .emails
+            .0
+            .iter()
+            .find_map(|e| free(self.by_email.get(e)))
+            .or_else(|| {
+                c.links
+                    .0
+                    .iter()
+                    .filter_map(|l| linkedin_profile(l))
+                    .find_map(|l| free(self.by_linkedin.get(&l)))
+            })
+            .or_else(|| free(self.by_name.get(&matching_name(&c.full_name))))?;
+        self.contacts.get(&id)
+    }
+
+    fn claim(&mut self, id: Uuid) {
+        if self.exclusive {
+            self.claimed.insert(id);
+        }
+    }
+}
+
+/// What happened to one contact record.
+pub(crate) enum Outcome {
+    Created(Uuid),
+    Merged(Uuid),
+    Skipped(Uuid),
+}
+
+impl Outcome {
+    pub(crate) fn id(&self) -> Uuid {
+        match self {
+            Outcome::Created(id) | Outcome::Merged(id) | Outcome::Skipped(id) => *id,
+        }
+    }
+
+    pub(crate) fn count(&self, report: &mut ImportReport) {
+        match self {
+            Outcome::Created(_) => report.created += 1,
+            Outcome::Merged(_) => report.merged += 1,
+            Outcome::Skipped(_) => report.skipped += 1,
+        }
+    }
+}
+
+/// Creates `input`, or merges it into the contact it duplicates. `remember`
+/// makes a new contact matchable by later records of the same file.
+pub(crate) async fn upsert_contact(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    matcher: &mut Matcher,
+    input: CreateContact,
+    remember: bool,
+) -> Result<Outcome, AppError> {
+    let incoming = write::prepare(owner, input)?;
+    match matcher.find(&incoming).cloned() {
+        None => {
+            let row = write::insert(db, owner, incoming).await?;
+            let id = row.id;
+            if remember {
+                matcher.add(row);
+            }
+            matcher.claim(id);
+            Ok(Outcome::Created(id))
+        }
+        Some(existing) => {
+            matcher.claim(existing.id);
+            let patch = filled(&existing, &[&incoming]);
+            let merged = write::update(db, owner, existing.id, patch, |_| Ok(())).await?;
+            if merged.updated_at == existing.updated_at {
+                return Ok(Outcome::Skipped(existing.id));
+            }
+            if let Some(row) = owner
+                .find::<contact::Entity>()
+                .filter(contact::Column::Id.eq(existing.id))
+                .one(db)
+                .await?
+            {
+                matcher.add(row);
+            }
+            Ok(Outcome::Merged(existing.id))
+        }
+    }
+}
+
+/// Imports `text` as `format` for `owner`.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), format = ?format))]
+pub async fn import(
+    db: &DatabaseConnection,
+    owner: Owner,
+    format: ImportFormat,
+    dry_run: bool,
+    text: &str,
+) -> Result<ImportReport, AppError> {
+    let invalid = |message: String| AppError::invalid_file(format!("{format:?} import: {message}"));
+    let txn = db::begin_write(db).await?;
+    let mut report = match format {
+        ImportFormat::Json => restore::restore(&txn, owner, text).await?,
+        ImportFormat::Linkedin | ImportFormat::Vcard | ImportFormat::Csv => {
+            let records = match format {
+                ImportFormat::Linkedin => formats::linkedin(text),
+                ImportFormat::Vcard => formats::vcard(text),
+                _ => formats::csv(text),
+            }
+            .map_err(invalid)?;
+            let mut report = ImportReport::default();
+            let mut matcher = Matcher::load(&txn, owner, false).await?;
+            for (position, record) in records {
+                let outcome = match record {
+                    Err(message) => Err(message),
+                    Ok(input) => upsert_contact(&txn, owner, &mut matcher, input, true)
+                        .await
+                        .map_err(describe),
+                };
+                match outcome {
+                    Ok(outcome) => outcome.count(&mut report),
+                    Err(message) => report.errors.push(ImportError::at(position, message)),
+                }
+            }
+            report
+        }
+    };
+    report.dry_run = dry_run;
+    if dry_run {
+        txn.rollback().await?;
+    } else {
+        txn.commit().await?;
+    }
+    tracing::info!(
+        created = report.created,
+        merged = report.merged,
+        skipped = report.skipped,
+        errors = report.errors.len(),
+        dry_run,
+        "import done"
+    );
+    Ok(report)
+}

@@ -30,6 +30,10 @@ struct Args {
     /// The user's own goals and offers to seed (with `--goals`).
     #[arg(long, default_value_t = 20)]
     my_goals: usize,
+    /// Rows of a generated LinkedIn export to import into an empty account
+    /// (then again, when every row matches).
+    #[arg(long, default_value_t = 0)]
+    import_rows: usize,
     /// Requests per scenario.
     #[arg(long, default_value_t = 2_000)]
     requests: usize,
@@ -122,6 +126,9 @@ async fn main() -> anyhow::Result<()> {
         .unwrap_or_default()
         .to_string();
 
+    if args.import_rows > 0 {
+        import_linkedin(&client, &base, args.import_rows).await?;
+    }
     let one = ids.get(ids.len() / 2).copied().unwrap_or_default();
     let scenarios = vec![
         Scenario::new("get one contact", format!("/api/v1/contacts/{one}")),
@@ -262,6 +269,81 @@ async fn main() -> anyhow::Result<()> {
         println!("\nkept the database: {url}");
     } else {
         cleanup.await;
+    }
+    Ok(())
+}
+
+/// A LinkedIn `Connections.csv` of `rows` people: the notes LinkedIn puts
+/// first, quoted commas, every other email missing, non-ASCII names.
+fn linkedin_export(rows: usize) -> String {
+    const FIRST: [&str; 8] = [
+        "Ada", "Zoë", "José", "Grace", "Łukasz", "Mei", "Søren", "Amara",
+    ];
+    const LAST: [&str; 8] = [
+        "Lovelace",
+        "Ångström",
+        "Núñez",
+        "Hopper",
+        "Wójcik",
+        "Chen",
+        "Kierkegaard",
+        "Okafor",
+    ];
+    let mut csv = String::from(
+        "Notes:\r\n\"When exporting your connection data, you may notice that some of the email \
+         addresses are missing.\"\r\n\r\nFirst Name,Last Name,URL,Email Address,Company,Position,\
+         Connected On\r\n",
+    );
+    for i in 0..rows {
+        let (first, last) = (FIRST[i % 8], LAST[(i / 8) % 8]);
+        let email = if i % 2 == 0 {
+            format!("person{i}@example.com")
+        } else {
+            String::new()
+        };
+        csv.push_str(&format!(
+            "{first},{last} {i},https://www.linkedin.com/in/person-{i},{email},\"Company {}, Inc.\",Engineer,{:02} Mar 2021\r\n",
+            i % 300,
+            1 + i % 28
+        ));
+    }
+    csv
+}
+
+/// Times importing a generated LinkedIn export into a new account, twice.
+async fn import_linkedin(client: &reqwest::Client, base: &str, rows: usize) -> anyhow::Result<()> {
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": "importer@example.com", "password": "bench password 123", "name": "Importer"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = session["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let file = linkedin_export(rows);
+    for round in ["into an empty account", "again (every row matches)"] {
+        let started = Instant::now();
+        let report: Value = client
+            .post(format!("{base}/api/v1/imports?format=linkedin"))
+            .bearer_auth(&token)
+            .header("Content-Type", "text/csv")
+            .body(file.clone())
+            .send()
+            .await?
+            .json()
+            .await?;
+        println!(
+            "imported {rows} LinkedIn rows ({} KiB) {round} in {:.0} ms: created {}, merged {}, skipped {}, errors {}",
+            file.len() / 1024,
+            started.elapsed().as_secs_f64() * 1000.0,
+            report["created"],
+            report["merged"],
+            report["skipped"],
+            report["errors"].as_array().map_or(0, Vec::len)
+        );
     }
     Ok(())
 }

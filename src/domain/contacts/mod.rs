@@ -204,7 +204,7 @@ pub struct CreateContact {
 /// Changes to a contact, as JSON Merge Patch: an absent field is kept, `null`
 /// clears it (`full_name` and `stage` cannot be cleared). Lists are replaced
 /// whole. Read-only fields are refused with a 422.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, PartialEq, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"stage": "not_now", "revisit_on": "2027-03-01", "next_step": null}))]
 pub struct UpdateContact {

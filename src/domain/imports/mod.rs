@@ -23,7 +23,7 @@ use uuid::Uuid;
 use self::formats::Position;
 use crate::db;
 use crate::domain::contacts::merge::{filled, linkedin_profile, matching_name};
-use crate::domain::contacts::{CreateContact, write};
+use crate::domain::contacts::{CreateContact, UpdateContact, write};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 
@@ -262,6 +262,9 @@ pub(crate) async fn upsert_contact(
         Some(existing) => {
             matcher.claim(existing.id);
             let patch = filled(&existing, &[&incoming]);
+            if patch == UpdateContact::default() {
+                return Ok(Outcome::Skipped(existing.id));
+            }
             let merged = write::update(db, owner, existing.id, patch, |_| Ok(())).await?;
             if merged.updated_at == existing.updated_at {
                 return Ok(Outcome::Skipped(existing.id));

@@ -18,4 +18,5 @@ mod interactions;
 mod intersections;
 mod me;
 mod openapi;
+mod tenancy;
 mod tokens;

@@ -61,12 +61,13 @@ fn mapped(ids: &HashMap<Uuid, Uuid>, object: &Value, field: &str) -> Result<Vec<
         .map(Vec::as_slice)
         .unwrap_or_default()
         .iter()
-        .map(|v| {
+        .enumerate()
+        .map(|(i, v)| {
             v.as_str()
                 .and_then(|s| s.parse::<Uuid>().ok())
                 .and_then(|id| ids.get(&id))
                 .map(|id| Value::from(id.to_string()))
-                .ok_or_else(|| format!("{field} names {v}, which is not in the document"))
+                .ok_or_else(|| format!("{field}[{i}] names nothing in the document"))
         })
         .collect()
 }

@@ -1,0 +1,227 @@
+//! The tenant isolation sweep: every operation of the OpenAPI document, called
+//! by a second user with the first user's ids, never returns or changes the
+//! first user's data. New operations are swept automatically; one that the
+//! sweep does not know how to call fails the test until it is taught.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+/// A's resources, and the strings that would betray them in a response.
+struct Victim {
+    token: String,
+    contact: String,
+    other_contact: String,
+    goal: String,
+    interaction: String,
+    intersection: String,
+    api_token: String,
+}
+
+const SECRET: &str = "SECRET-OF-A";
+
+async fn victim(app: &TestApp) -> Victim {
+    let a = app.register().await;
+    let t = a.access_token.clone();
+    app.patch(
+        "/api/v1/me",
+        &t,
+        &json!({"interests": ["sailing"], "headline": SECRET}),
+    )
+    .await;
+    let contact = app
+        .contact(
+            &t,
+            json!({"full_name": format!("{SECRET} contact"), "interests": ["sailing"],
+                            "emails": ["secret@example.com"], "notes": SECRET}),
+        )
+        .await;
+    let other = app
+        .contact(
+            &t,
+            json!({"full_name": format!("{SECRET} contact"), "emails": ["secret@example.com"]}),
+        )
+        .await;
+    let goal = app
+        .goal(&t, json!({"contact_id": contact["id"], "kind": "offer", "title": format!("{SECRET} sailing lessons"),
+                         "topics": ["sailing"]}))
+        .await;
+    app.goal(
+        &t,
+        json!({"kind": "goal", "title": format!("{SECRET} learn sailing"), "topics": ["sailing"]}),
+    )
+    .await;
+    let interaction = app
+        .interaction(
+            &t,
+            json!({"occurred_at": "2026-11-01T10:00:00Z", "kind": "call",
+                                "contact_ids": [contact["id"], other["id"]], "summary": SECRET,
+                                "follow_up": {"due_on": "2026-11-02", "note": SECRET}}),
+        )
+        .await;
+    let page = app.get_json("/api/v1/intersections", &t).await;
+    let intersection = page["data"][0]["id"]
+        .as_str()
+        .expect("A has an intersection")
+        .to_string();
+    let (_, api_token) = app.api_token(&a, "write").await;
+    let id = |v: &Value| v["id"].as_str().unwrap().to_string();
+    Victim {
+        token: t,
+        contact: id(&contact),
+        other_contact: id(&other),
+        goal: id(&goal),
+        interaction: id(&interaction),
+        intersection,
+        api_token,
+    }
+}
+
+impl Victim {
+    /// The id of A's resource that a path's `{id}` names.
+    fn id_for(&self, path: &str) -> &str {
+        let resource = path
+            .trim_start_matches("/api/v1/")
+            .split('/')
+            .next()
+            .unwrap_or_default();
+        match resource {
+            "contacts" => &self.contact,
+            "goals" => &self.goal,
+            "interactions" => &self.interaction,
+            "intersections" => &self.intersection,
+            "tokens" => &self.api_token,
+            other => panic!("the sweep does not know what {{id}} is in /{other}: teach it"),
+        }
+    }
+
+    fn ids(&self) -> [&str; 6] {
+        [
+            &self.contact,
+            &self.other_contact,
+            &self.goal,
+            &self.interaction,
+            &self.intersection,
+            &self.api_token,
+        ]
+    }
+
+    /// A request body that would touch A's data if tenancy failed.
+    fn body(&self, method: &Method, path: &str) -> Option<Value> {
+        let body = match (method.as_str(), path) {
+            ("POST", "/api/v1/contacts/{id}/merge") => json!({"from": [self.other_contact]}),
+            ("POST", "/api/v1/interactions") => json!({"occurred_at": "2026-11-01T10:00:00Z",
+                "kind": "call", "contact_ids": [self.contact], "goal_ids": [self.goal]}),
+            ("POST", "/api/v1/goals") => {
+                json!({"contact_id": self.contact, "kind": "goal", "title": "x"})
+            }
+            ("POST", "/api/v1/intersections") => {
+                json!({"contact_id": self.contact, "note": "mine"})
+            }
+            ("POST", "/api/v1/tokens") => json!({"name": "x", "scope": "read"}),
+            ("POST", "/api/v1/contacts") => json!({"full_name": "B's own"}),
+            ("PATCH", "/api/v1/intersections/{id}") => json!({"status": "dismissed"}),
+            ("PATCH", "/api/v1/contacts/{id}") => json!({"notes": "overwritten"}),
+            ("PATCH", "/api/v1/goals/{id}") => json!({"title": "overwritten"}),
+            ("PATCH", "/api/v1/interactions/{id}") => json!({"summary": "overwritten"}),
+            ("PATCH", "/api/v1/me") => json!({"headline": "B's own"}),
+            ("POST", _) | ("PUT", _) => json!({}),
+            _ => return None,
+        };
+        Some(body)
+    }
+}
+
+/// Operations the sweep leaves out, and why.
+fn skipped(method: &Method, path: &str) -> bool {
+    // B's own session and account: nothing of A's to reach.
+    path.starts_with("/api/v1/auth/") || (method == Method::DELETE && path == "/api/v1/me")
+}
+
+#[tokio::test]
+async fn no_operation_reveals_or_changes_another_users_data() {
+    let app = spawn_app().await;
+    let a = victim(&app).await;
+    let before = app.get_json("/api/v1/export", &a.token).await;
+    let b = app.register().await;
+    let spec = app.get_json("/openapi.json", &b.access_token).await;
+    let mut swept = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        if !path.starts_with("/api/v1/") {
+            continue;
+        }
+        for (method, _) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<Method>() else {
+                continue;
+            };
+            if !["GET", "POST", "PATCH", "PUT", "DELETE"].contains(&method.as_str())
+                || skipped(&method, path)
+            {
+                continue;
+            }
+            let url = if path.contains("{id}") {
+                path.replace("{id}", a.id_for(path))
+            } else {
+                path.clone()
+            };
+            let mut request = app.request(method.clone(), &url, Some(&b.access_token));
+            if path == "/api/v1/imports" {
+                // A document that points at A's rows by id.
+                let doc = json!({"format": "rapport.export", "version": 1,
+                    "contacts": [], "goals": [{"contact_id": a.contact, "kind": "goal", "title": "x"}],
+                    "interactions": [{"occurred_at": "2026-11-01T10:00:00Z", "kind": "call",
+                                      "contact_ids": [a.contact], "goal_ids": [a.goal]}],
+                    "intersections": [{"contact_id": a.contact, "kind": "shared_interest",
+                                       "status": "confirmed", "origin": "recorded"}]});
+                request = app
+                    .request(
+                        method.clone(),
+                        &format!("{url}?format=json"),
+                        Some(&b.access_token),
+                    )
+                    .header("Content-Type", "application/json")
+                    .body(doc.to_string());
+            } else if let Some(body) = a.body(&method, path) {
+                request = request.json(&body);
+            }
+            let res = request.send().await.unwrap();
+            let status = res.status();
+            let text = res.text().await.unwrap();
+            if path.contains("{id}") {
+                assert_eq!(
+                    status.as_u16(),
+                    404,
+                    "{method} {path} with A's id: {status} {text}"
+                );
+            }
+            for id in a.ids() {
+                assert!(
+                    !text.contains(id),
+                    "{method} {path} returned A's id {id}: {text}"
+                );
+            }
+            assert!(
+                !text.contains("secret@example.com"),
+                "{method} {path} returned A's email: {text}"
+            );
+            if path != "/api/v1/imports" && path != "/api/v1/export" {
+                assert!(
+                    !text.contains(SECRET),
+                    "{method} {path} returned A's data: {text}"
+                );
+            }
+            swept += 1;
+        }
+    }
+    assert!(swept >= 30, "only {swept} operations swept");
+    // A's account is exactly as it was.
+    let after = app.get_json("/api/v1/export", &a.token).await;
+    let strip = |mut doc: Value| {
+        doc["exported_at"] = Value::Null;
+        doc
+    };
+    assert_eq!(strip(after), strip(before));
+    let tokens = app.get_json("/api/v1/tokens", &a.token).await;
+    assert!(tokens.to_string().contains(&a.api_token));
+}

@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod agenda;
+mod concurrency;
 mod contacts;
 mod duplicates;
 mod errors;

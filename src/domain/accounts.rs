@@ -143,8 +143,11 @@ pub async fn register(
         interests: Set(Default::default()),
         created_at: Set(now),
         updated_at: Set(now),
-        // The network counters start at their column defaults.
-        ..Default::default()
+        // Written out rather than left to the column defaults: on SQLite, a
+        // pooled connection that loaded the schema before the migration that
+        // added these columns can return NULL for them from RETURNING.
+        network_version: Set(0),
+        intersections_version: Set(0),
     }
     .insert(&txn)
     .await

@@ -163,39 +163,19 @@ async fn main() -> anyhow::Result<()> {
         );
         // The first read after the network changed recomputes and stores
         // every intersection; later reads find them current.
-        let started = Instant::now();
-        let first: Value = client
-            .get(format!("{base}/api/v1/intersections?limit=1"))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        println!(
-            "recomputed all intersections (first read after seeding) in {:.0} ms",
-            started.elapsed().as_secs_f64() * 1000.0
-        );
+        let (first, ms) =
+            timed_get(&client, &base, &token, "/api/v1/intersections?limit=1").await?;
+        println!("recomputed all intersections (first read after seeding) in {ms:.0} ms");
         // Introductions are computed once per network version, then served
         // from memory: the first request pays for all of them.
-        let started = Instant::now();
-        let introductions: Value = client
-            .get(format!("{base}/api/v1/introductions?limit=1"))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
-            .await?;
+        let (introductions, ms) =
+            timed_get(&client, &base, &token, "/api/v1/introductions?limit=1").await?;
+        let found = introductions["data"]
+            .as_array()
+            .is_some_and(|d| !d.is_empty());
         println!(
-            "computed all introductions (first request after the change) in {:.0} ms{}",
-            started.elapsed().as_secs_f64() * 1000.0,
-            if introductions["data"]
-                .as_array()
-                .is_some_and(|d| !d.is_empty())
-            {
-                ""
-            } else {
-                " (none found)"
-            }
+            "computed all introductions (first request after the change) in {ms:.0} ms{}",
+            if found { "" } else { " (none found)" }
         );
         let busiest = first["data"][0]["contact_id"].as_str().unwrap_or_default();
         let goal = first["data"][0]["my_goal_id"].as_str().unwrap_or_default();
@@ -346,6 +326,24 @@ async fn import_linkedin(client: &reqwest::Client, base: &str, rows: usize) -> a
         );
     }
     Ok(())
+}
+
+/// One GET, its JSON and how long it took in milliseconds.
+async fn timed_get(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    path: &str,
+) -> anyhow::Result<(Value, f64)> {
+    let started = Instant::now();
+    let body = client
+        .get(format!("{base}{path}"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok((body, started.elapsed().as_secs_f64() * 1000.0))
 }
 
 /// One table row: `requests` GETs of the scenario from `concurrency` clients.

@@ -7,7 +7,8 @@
 //! so ids do not leak.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, QueryFilter, Select, UpdateMany,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DeleteMany, EntityTrait, QueryFilter,
+    QuerySelect, Select, UpdateMany,
 };
 use uuid::Uuid;
 
@@ -59,6 +60,23 @@ impl Owner {
             .ok_or_else(|| AppError::not_found(E::NAME))
     }
 
+    /// Whether row `id` exists and is mine, reading only its id.
+    pub async fn owns<E: OwnedById>(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<bool, AppError> {
+        Ok(self
+            .find::<E>()
+            .select_only()
+            .column(E::ID)
+            .filter(E::ID.eq(id))
+            .into_tuple::<Uuid>()
+            .one(db)
+            .await?
+            .is_some())
+    }
+
     /// `UPDATE … WHERE owner_id = me`.
     pub fn update<E: Owned>(&self) -> UpdateMany<E> {
         E::update_many().filter(E::OWNER.eq(self.0))
@@ -67,6 +85,29 @@ impl Owner {
     /// `DELETE … WHERE owner_id = me`.
     pub fn delete<E: Owned>(&self) -> DeleteMany<E> {
         E::delete_many().filter(E::OWNER.eq(self.0))
+    }
+
+    /// Replaces the rows of a mirror table that hold one parent's list (a
+    /// contact's tags, a goal's topics) with `rows`.
+    pub async fn replace_children<E, A>(
+        &self,
+        db: &impl ConnectionTrait,
+        parent: E::Column,
+        parent_id: Uuid,
+        rows: Vec<A>,
+    ) -> Result<(), AppError>
+    where
+        E: Owned,
+        A: ActiveModelTrait<Entity = E> + Send,
+    {
+        self.delete::<E>()
+            .filter(parent.eq(parent_id))
+            .exec(db)
+            .await?;
+        if !rows.is_empty() {
+            E::insert_many(rows).exec(db).await?;
+        }
+        Ok(())
     }
 }
 

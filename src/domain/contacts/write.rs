@@ -4,8 +4,7 @@
 use chrono::Utc;
 use entity::{contact, contact_tag, interaction, interaction_contact};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -156,22 +155,14 @@ async fn sync_tags(
     owner: Owner,
     c: &contact::Model,
 ) -> Result<(), AppError> {
-    owner
-        .delete::<contact_tag::Entity>()
-        .filter(contact_tag::Column::ContactId.eq(c.id))
-        .exec(db)
-        .await?;
-    if c.interests.0.is_empty() {
-        return Ok(());
-    }
-    contact_tag::Entity::insert_many(c.interests.0.iter().map(|tag| contact_tag::ActiveModel {
+    let rows = c.interests.0.iter().map(|tag| contact_tag::ActiveModel {
         contact_id: Set(c.id),
         tag: Set(tag.clone()),
         owner_id: Set(owner.id()),
-    }))
-    .exec(db)
-    .await?;
-    Ok(())
+    });
+    owner
+        .replace_children(db, contact_tag::Column::ContactId, c.id, rows.collect())
+        .await
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]

@@ -5,9 +5,7 @@
 use chrono::Utc;
 use entity::{contact, goal, goal_topic, interaction};
 use sea_orm::sea_query::{Expr, ExprTrait, Func};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{CreateGoal, Goal, UpdateGoal};
@@ -76,22 +74,14 @@ async fn sync_topics(
     owner: Owner,
     g: &goal::Model,
 ) -> Result<(), AppError> {
-    owner
-        .delete::<goal_topic::Entity>()
-        .filter(goal_topic::Column::GoalId.eq(g.id))
-        .exec(db)
-        .await?;
-    if g.topics.0.is_empty() {
-        return Ok(());
-    }
-    goal_topic::Entity::insert_many(g.topics.0.iter().map(|topic| goal_topic::ActiveModel {
+    let rows = g.topics.0.iter().map(|topic| goal_topic::ActiveModel {
         goal_id: Set(g.id),
         topic: Set(topic.clone()),
         owner_id: Set(owner.id()),
-    }))
-    .exec(db)
-    .await?;
-    Ok(())
+    });
+    owner
+        .replace_children(db, goal_topic::Column::GoalId, g.id, rows.collect())
+        .await
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
@@ -103,12 +93,7 @@ pub async fn create(
     let (contact_id, patch) = input.into_patch();
     let mut v = Validator::new();
     if let Some(contact_id) = contact_id
-        && owner
-            .find::<contact::Entity>()
-            .filter(contact::Column::Id.eq(contact_id))
-            .one(db)
-            .await?
-            .is_none()
+        && !owner.owns::<contact::Entity>(db, contact_id).await?
     {
         v.error("contact_id", "no such contact");
     }

@@ -8,11 +8,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use entity::user;
-use sea_orm::{ConnectionTrait, QuerySelect};
+use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::refresh::{blocking, load_network};
+use super::refresh::{blocking, load_network, version_pair};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 use crate::intersections::{Introduction, Network};
@@ -121,18 +120,11 @@ impl NetworkCache {
 }
 
 /// The owner's current network version.
-pub(crate) async fn network_version(
-    db: &impl ConnectionTrait,
-    owner: Owner,
-) -> Result<i64, AppError> {
-    let version: Option<i64> = owner
-        .find::<user::Entity>()
-        .select_only()
-        .column(user::Column::NetworkVersion)
-        .into_tuple()
-        .one(db)
-        .await?;
-    version.ok_or_else(|| AppError::not_found("user"))
+async fn network_version(db: &impl ConnectionTrait, owner: Owner) -> Result<i64, AppError> {
+    version_pair(db, owner)
+        .await?
+        .map(|(network, _)| network)
+        .ok_or_else(|| AppError::not_found("user"))
 }
 
 #[cfg(test)]

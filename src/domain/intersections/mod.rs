@@ -360,7 +360,7 @@ pub async fn create(
             match input.contact_id {
                 None => v.error("contact_id", "give a contact and a note, or two goals"),
                 Some(id) => {
-                    if !contact_exists(db, owner, id).await? {
+                    if !owner.owns::<contact::Entity>(db, id).await? {
                         v.error("contact_id", "no such contact");
                     }
                     row.contact_id = id;
@@ -439,22 +439,6 @@ pub async fn create(
     recount(db, owner, &[saved.contact_id]).await?;
     tracing::info!(intersection_id = %saved.id, "intersection recorded");
     Ok(saved.into())
-}
-
-async fn contact_exists(
-    db: &impl ConnectionTrait,
-    owner: Owner,
-    id: Uuid,
-) -> Result<bool, AppError> {
-    Ok(owner
-        .find::<contact::Entity>()
-        .select_only()
-        .column(contact::Column::Id)
-        .filter(contact::Column::Id.eq(id))
-        .into_tuple::<Uuid>()
-        .one(db)
-        .await?
-        .is_some())
 }
 
 /// Sets `intersection_count` of `contact_ids` (all the owner's contacts when

@@ -226,7 +226,17 @@ async fn serialize_refreshes(db: &impl ConnectionTrait, owner: Owner) -> Result<
 /// The network version to compute for, when the stored intersections lag
 /// behind it.
 async fn versions(db: &impl ConnectionTrait, owner: Owner) -> Result<Option<i64>, AppError> {
-    let row: Option<(i64, i64)> = owner
+    let row = version_pair(db, owner).await?;
+    Ok(row.and_then(|(network, computed)| (network != computed).then_some(network)))
+}
+
+/// The user's `(network_version, intersections_version)`; `None` once the
+/// account is gone.
+pub(crate) async fn version_pair(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+) -> Result<Option<(i64, i64)>, AppError> {
+    Ok(owner
         .find::<user::Entity>()
         .select_only()
         .columns([
@@ -235,8 +245,7 @@ async fn versions(db: &impl ConnectionTrait, owner: Owner) -> Result<Option<i64>
         ])
         .into_tuple()
         .one(db)
-        .await?;
-    Ok(row.and_then(|(network, computed)| (network != computed).then_some(network)))
+        .await?)
 }
 
 #[derive(Default)]

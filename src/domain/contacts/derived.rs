@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{contact, interaction, interaction_contact};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LockType, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect, Set,
@@ -84,9 +84,19 @@ pub async fn refresh(
     owner: Owner,
     contact_ids: &[Uuid],
 ) -> Result<(), AppError> {
+    // Locked first, in id order: on PostgreSQL two transactions recording
+    // interactions with the same contact would otherwise each count only
+    // their own new row and the later write would lose the other's. The
+    // lock makes the second wait, and its count (a new snapshot under READ
+    // COMMITTED) sees the first. `FOR NO KEY UPDATE`, because both already
+    // hold the key-share lock their participant rows took through the
+    // foreign key, which a plain `FOR UPDATE` would deadlock on. SQLite's
+    // write transactions are serial anyway.
     let contacts = owner
         .find::<contact::Entity>()
         .filter(contact::Column::Id.is_in(contact_ids.iter().copied()))
+        .order_by_asc(contact::Column::Id)
+        .lock(LockType::NoKeyUpdate)
         .all(db)
         .await?;
     for c in contacts {

@@ -17,9 +17,31 @@ use sea_orm::{
 use crate::config::DatabaseSettings;
 
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    Database::connect(options(settings, settings.pool_size)).await
+}
+
+/// The pool every transaction that writes begins on. On SQLite it is one
+/// connection of its own: writers queue for it inside the process, first come
+/// first served and woken the moment it is free, instead of polling SQLite's
+/// write lock in its busy handler, which sleeps up to 100 ms between tries (a
+/// 114 ms p99 at 16 writers before). The busy timeout still guards against
+/// other processes. On PostgreSQL, which locks rows rather than the database,
+/// it is the shared pool itself.
+pub async fn connect_writer(
+    settings: &DatabaseSettings,
+    shared: &DatabaseConnection,
+) -> Result<DatabaseConnection, DbErr> {
+    if settings.is_sqlite() {
+        Database::connect(options(settings, 1)).await
+    } else {
+        Ok(shared.clone())
+    }
+}
+
+fn options(settings: &DatabaseSettings, pool_size: u32) -> ConnectOptions {
     let mut options = ConnectOptions::new(settings.url.clone());
     options
-        .max_connections(settings.pool_size)
+        .max_connections(pool_size)
         .min_connections(1)
         .connect_timeout(settings.acquire_timeout)
         .acquire_timeout(settings.acquire_timeout)
@@ -37,14 +59,15 @@ pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, 
     });
     // A connection broken by a server restart is replaced, not handed out.
     options.test_before_acquire(settings.is_postgres());
-    Database::connect(options).await
+    options
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Begins a transaction that will write (see the module docs).
+/// Begins a transaction that will write (see the module docs), on the pool
+/// from [`connect_writer`].
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     db.begin_with_options(TransactionOptions {
         sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

@@ -4,6 +4,8 @@
 //! forget its 400, 401, 404, 422 or 500. The same function builds the document
 //! for `/openapi.json`, `rapport openapi` and the check-in test.
 
+mod input_rules;
+
 use actix_web::App;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
@@ -70,7 +72,9 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     // Modifiers of the derive run before the handlers are collected, so the
     // per-operation rules run again on the complete document.
     ErrorResponses.modify(&mut api);
-    api
+    let mut doc = serde_json::to_value(&api).expect("the document serialises");
+    input_rules::apply(&mut doc);
+    serde_json::from_value(doc).expect("the rules keep the document well formed")
 }
 
 pub fn spec_json() -> Result<String, serde_json::Error> {

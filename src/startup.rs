@@ -47,10 +47,12 @@ impl Application {
         let jwt_secret = secret::resolve(&settings)?;
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
+        let writer = db::connect_writer(&settings.database, &db).await?;
         tracing::info!(database = %redact_url(&settings.database.url), "database ready");
 
         let state = web::Data::new(AppState {
             db,
+            writer,
             jwt: JwtKeys::new(&jwt_secret),
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_minute),
             api_limiter: RateLimiter::new(settings.api_rate_limit_per_minute),

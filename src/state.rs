@@ -10,7 +10,10 @@ use crate::domain::intersections::cache::NetworkCache;
 use crate::http::rate_limit::RateLimiter;
 
 pub struct AppState {
+    /// Reads, and writes that are one statement.
     pub db: DatabaseConnection,
+    /// Every transaction that writes begins here ([`crate::db::connect_writer`]).
+    pub writer: DatabaseConnection,
     pub jwt: JwtKeys,
     /// Register and login, per client address.
     pub auth_limiter: RateLimiter<IpAddr>,

@@ -55,6 +55,9 @@ pub struct Login {
     pub password: String,
 }
 
+/// The longest refresh token the schema admits (`max_length` below).
+const REFRESH_TOKEN_MAX_CHARS: usize = 128;
+
 /// A refresh token, to rotate or to revoke.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -244,6 +247,14 @@ pub async fn refresh(
 /// logging out is idempotent and says nothing about which tokens exist.
 #[tracing::instrument(skip_all)]
 pub async fn logout(db: &DatabaseConnection, presented: &str) -> Result<(), AppError> {
+    // Logging out twice is harmless, so an unknown token is a 204; one that
+    // could never have been issued is a mistake worth telling.
+    if presented.chars().count() > REFRESH_TOKEN_MAX_CHARS {
+        return Err(AppError::invalid(
+            "refresh_token",
+            format!("must be at most {REFRESH_TOKEN_MAX_CHARS} characters"),
+        ));
+    }
     let txn = db::begin_write(db).await?;
     let found = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(token::digest(presented)))

@@ -18,6 +18,15 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// [`field`] for integers, taking `3.0` as `3` (see [`crate::domain::validate::whole`]).
+pub fn whole_field<'de, D, T>(deserializer: D) -> Result<Patch<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    crate::domain::validate::whole(deserializer).map(Some)
+}
+
 /// A field that may change but not be cleared: `null` is a validation error.
 pub fn required<T>(v: &mut Validator, name: &str, patch: Patch<T>) -> Option<T> {
     match patch {
@@ -45,5 +54,23 @@ mod tests {
         assert_eq!(p("{}"), None);
         assert_eq!(p(r#"{"x":null}"#), Some(None));
         assert_eq!(p(r#"{"x":3}"#), Some(Some(3)));
+    }
+
+    #[derive(Deserialize)]
+    struct W {
+        #[serde(default, deserialize_with = "whole_field")]
+        x: Patch<u8>,
+    }
+
+    #[test]
+    fn whole_numbers_written_as_floats_are_integers() {
+        let p = |s: &str| serde_json::from_str::<W>(s).map(|w| w.x).ok();
+        assert_eq!(p("{}"), Some(None));
+        assert_eq!(p(r#"{"x":null}"#), Some(Some(None)));
+        assert_eq!(p(r#"{"x":3.0}"#), Some(Some(Some(3))));
+        assert_eq!(p(r#"{"x":3}"#), Some(Some(Some(3))));
+        assert_eq!(p(r#"{"x":3.5}"#), None);
+        assert_eq!(p(r#"{"x":300}"#), None);
+        assert_eq!(p(r#"{"x":"3"}"#), None);
     }
 }

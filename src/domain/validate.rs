@@ -5,6 +5,8 @@
 //! Text never contains NUL or other control characters (PostgreSQL rejects NUL,
 //! and the rest only ever arrive by accident); line breaks and tabs are fine.
 
+use serde::{Deserialize, Deserializer, de::Error as _};
+
 use crate::error::{AppError, FieldError};
 
 pub const MAX_TAGS: usize = 50;
@@ -33,29 +35,35 @@ impl Validator {
         }
     }
 
-    /// Required text: trimmed, 1..=`max` characters.
+    /// Required text: at most `max` characters as sent, then trimmed, and not
+    /// empty.
     pub fn text(&mut self, field: &str, value: &str, max: usize) -> String {
-        let value = value.trim();
-        if value.is_empty() {
+        let trimmed = value.trim();
+        if trimmed.is_empty() {
             self.error(field, "must not be empty");
         } else {
             self.check_chars(field, value, max);
         }
-        value.to_string()
+        trimmed.to_string()
     }
 
-    /// Optional text: trimmed; blank becomes `None`.
+    /// Optional text: at most `max` characters as sent, then trimmed; blank
+    /// becomes `None`.
     pub fn optional_text(
         &mut self,
         field: &str,
         value: Option<&str>,
         max: usize,
     ) -> Option<String> {
-        let value = value.map(str::trim).filter(|v| !v.is_empty())?;
+        let value = value?;
         self.check_chars(field, value, max);
-        Some(value.to_string())
+        let trimmed = value.trim();
+        (!trimmed.is_empty()).then(|| trimmed.to_string())
     }
 
+    /// Checked on the text as sent, so the limits are the ones the OpenAPI
+    /// document states (`maxLength`, and a `pattern` without control
+    /// characters; see `openapi::input_rules`).
     fn check_chars(&mut self, field: &str, value: &str, max: usize) {
         if value.chars().count() > max {
             self.error(field, format!("must be at most {max} characters"));
@@ -80,20 +88,15 @@ impl Validator {
     /// Tags: trimmed, lowercased, de-duplicated in order of first appearance.
     pub fn tags(&mut self, field: &str, values: &[String]) -> Vec<String> {
         let mut tags: Vec<String> = Vec::new();
+        if values.len() > MAX_TAGS {
+            self.error(field, format!("must have at most {MAX_TAGS} tags"));
+        }
         for (i, raw) in values.iter().enumerate() {
-            let tag = raw.trim().to_lowercase();
             let path = format!("{field}[{i}]");
-            if tag.is_empty() {
-                self.error(&path, "must not be empty");
-                continue;
-            }
-            self.check_chars(&path, &tag, MAX_TAG_CHARS);
-            if !tags.contains(&tag) {
+            let tag = self.text(&path, raw, MAX_TAG_CHARS).to_lowercase();
+            if !tag.is_empty() && !tags.contains(&tag) {
                 tags.push(tag);
             }
-        }
-        if tags.len() > MAX_TAGS {
-            self.error(field, format!("must have at most {MAX_TAGS} tags"));
         }
         tags
     }
@@ -154,6 +157,59 @@ impl Validator {
             self.error(field, format!("must be between {min} and {max}"));
         }
     }
+}
+
+/// A query parameter's text within its documented `maxLength`, as sent.
+pub fn query_text<'q>(name: &str, value: &'q str, max: usize) -> Result<&'q str, AppError> {
+    if value.chars().count() > max {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("{name} must be at most {max} characters"),
+        ));
+    }
+    Ok(value)
+}
+
+/// A query parameter's number within its documented `minimum` and `maximum`.
+pub fn query_range<T: PartialOrd + std::fmt::Display>(
+    name: &str,
+    value: T,
+    min: T,
+    max: T,
+) -> Result<T, AppError> {
+    if value < min || value > max {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("{name} must be between {min} and {max}"),
+        ));
+    }
+    Ok(value)
+}
+
+/// An optional integer field that also takes a whole number written as a float.
+/// JSON Schema counts `3.0` as an integer, and so does every client that keeps
+/// numbers as doubles (JavaScript); `3.5` and out-of-range values are refused.
+/// Use with `#[serde(default, deserialize_with = "crate::domain::validate::whole")]`.
+pub fn whole<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: TryFrom<i64>,
+{
+    let Some(number) = Option::<serde_json::Number>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    // 2^53: beyond it a double no longer holds every integer exactly.
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    let integer = number.as_i64().or_else(|| {
+        number
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
+            .map(|f| f as i64)
+    });
+    let integer = integer.ok_or_else(|| D::Error::custom(format!("expected an integer, found {number}")))?;
+    T::try_from(integer)
+        .map(Some)
+        .map_err(|_| D::Error::custom(format!("integer {integer} is out of range")))
 }
 
 /// `http://` or `https://`, a host without spaces, anything after.

@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::error::{PathError, PayloadError};
@@ -15,7 +16,13 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::http::fallback::RouteTable;
 use crate::error::{AppError, FieldError};
+
+/// How long a JSON body may take to arrive once its head is in (the head has
+/// `client_request_timeout`): a client that stalls or trickles its body gets
+/// a 408 and the connection is closed, instead of holding it open for ever.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A JSON request body (`application/json`, or any `application/*+json` such
 /// as `application/merge-patch+json`), with the SHA-256 of its bytes (what an
@@ -39,7 +46,15 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "Send the body as JSON with `Content-Type: application/json`.".into(),
                 ));
             }
-            let bytes = body.await.map_err(payload_error)?;
+            let bytes = tokio::time::timeout(BODY_TIMEOUT, body)
+                .await
+                .map_err(|_| {
+                    AppError::RequestTimeout(format!(
+                        "The request body did not arrive within {} s.",
+                        BODY_TIMEOUT.as_secs()
+                    ))
+                })?
+                .map_err(payload_error)?;
             let digest = BodyDigest(hex::encode(Sha256::digest(&bytes)));
             parse_json(&bytes).map(|value| ApiJson(value, digest))
         })
@@ -143,7 +158,17 @@ impl<T: DeserializeOwned> FromRequest for ApiQuery<T> {
     }
 }
 
+/// Parses the query string. A parameter given with no value is a 400 rather
+/// than absent (`?format=` would otherwise mean the default format): leave it
+/// out instead. The OpenAPI document says so with `minLength: 1`.
 pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let pairs: Vec<(String, String)> = serde_html_form::from_str(query).unwrap_or_default();
+    if let Some((name, _)) = pairs.iter().find(|(_, value)| value.is_empty()) {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("Invalid query string: `{name}` is empty; leave it out instead"),
+        ));
+    }
     serde_html_form::from_str(query).map_err(|err| {
         let text = err.to_string();
         let text = match text.strip_prefix("unknown field `") {
@@ -159,7 +184,13 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
 
 /// Problem+json for actix's `web::Path` errors (a malformed id in the path).
 pub fn path_config() -> web::PathConfig {
-    web::PathConfig::default().error_handler(|err: PathError, _| {
+    web::PathConfig::default().error_handler(|err: PathError, req| {
+        // `PATCH /contacts/duplicates` reaches `PATCH /contacts/{id}`; the
+        // path exists, just not for this method.
+        let routes = req.app_data::<web::Data<RouteTable>>();
+        if let Some(allow) = routes.and_then(|r| r.literal(req.path())) {
+            return AppError::MethodNotAllowed { allow }.into();
+        }
         AppError::bad_request("invalid_path", format!("Invalid path parameter: {err}")).into()
     })
 }

@@ -36,18 +36,31 @@ impl RouteTable {
         Self(routes)
     }
 
-    /// The methods allowed on `path`, if any route template matches it.
+    /// The methods allowed on `path`, if any route template matches it; a
+    /// literal path (`/contacts/duplicates`) wins over a template
+    /// (`/contacts/{id}`).
     pub fn allowed(&self, path: &str) -> Option<String> {
+        self.literal(path).or_else(|| {
+            let wanted = segments(path);
+            self.0
+                .iter()
+                .find(|(template, _)| {
+                    template.len() == wanted.len()
+                        && template
+                            .iter()
+                            .zip(&wanted)
+                            .all(|(t, w)| t == w || (t.starts_with('{') && t.ends_with('}')))
+                })
+                .map(|(_, methods)| methods.join(", "))
+        })
+    }
+
+    /// The methods allowed on `path` when it is a route without parameters.
+    pub fn literal(&self, path: &str) -> Option<String> {
         let wanted = segments(path);
         self.0
             .iter()
-            .find(|(template, _)| {
-                template.len() == wanted.len()
-                    && template
-                        .iter()
-                        .zip(&wanted)
-                        .all(|(t, w)| t == w || (t.starts_with('{') && t.ends_with('}')))
-            })
+            .find(|(template, _)| *template == wanted)
             .map(|(_, methods)| methods.join(", "))
     }
 }

@@ -53,7 +53,7 @@ pub async fn get_reconnect(
     who: Principal,
     params: ApiQuery<ReconnectParams>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let page = contacts::reconnect(&state.db, who.owner, params.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }

@@ -51,7 +51,7 @@ pub async fn list_contacts(
     who: Principal,
     filters: ApiQuery<ContactFilters>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let page = contacts::list::list(&state.db, who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -72,7 +72,7 @@ pub async fn create_contact(
     body: ApiJson<CreateContact>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    key.create(&state.db, who.owner, &digest, StatusCode::CREATED, |txn| {
+    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
         Box::pin(contacts::write::create(txn, who.owner, input))
     })
     .await
@@ -91,7 +91,7 @@ pub async fn get_contact(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let contact = contacts::get(&state.db, who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &contact))
 }
@@ -118,7 +118,7 @@ pub async fn update_contact(
     if_match: IfMatch,
     body: ApiJson<UpdateContact>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let contact = contacts::write::update(&txn, who.owner, id.into_inner(), body.0, |c| {
         if_match.check(c)
     })
@@ -146,7 +146,7 @@ pub async fn delete_contact(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     contacts::write::delete(&txn, who.owner, id.into_inner(), |c| if_match.check(c)).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())
@@ -186,7 +186,7 @@ pub async fn contact_brief(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let brief = brief::brief(&state.db, who.owner, id.into_inner()).await?;
     Ok(HttpResponse::Ok().json(brief))
 }
@@ -237,7 +237,7 @@ pub async fn merge_contacts(
     if_match: IfMatch,
     body: ApiJson<MergeContacts>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let contact = merge::merge(&txn, who.owner, id.into_inner(), body.0, |c| {
         if_match.check(c)
     })

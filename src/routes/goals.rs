@@ -62,7 +62,7 @@ pub async fn create_goal(
     body: ApiJson<CreateGoal>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    key.create(&state.db, who.owner, &digest, StatusCode::CREATED, |txn| {
+    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
         Box::pin(goals::write::create(txn, who.owner, input))
     })
     .await
@@ -106,7 +106,7 @@ pub async fn update_goal(
     if_match: IfMatch,
     body: ApiJson<UpdateGoal>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let goal = goals::write::update(&txn, who.owner, id.into_inner(), body.0, |g| {
         if_match.check(g)
     })
@@ -133,7 +133,7 @@ pub async fn delete_goal(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     goals::write::delete(&txn, who.owner, id.into_inner(), |g| if_match.check(g)).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())

@@ -28,7 +28,7 @@ pub async fn get_insights(
     state: web::Data<AppState>,
     who: Principal,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let insights = insights::insights(&state.db, who.owner).await?;
     Ok(HttpResponse::Ok().json(insights))
 }

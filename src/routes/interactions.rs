@@ -59,7 +59,7 @@ pub async fn create_interaction(
     body: ApiJson<CreateInteraction>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    key.create(&state.db, who.owner, &digest, StatusCode::CREATED, |txn| {
+    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
         Box::pin(interactions::write::create(txn, who.owner, input))
     })
     .await
@@ -101,7 +101,7 @@ pub async fn update_interaction(
     if_match: IfMatch,
     body: ApiJson<UpdateInteraction>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let interaction = interactions::write::update(&txn, who.owner, id.into_inner(), body.0, |i| {
         if_match.check(i)
     })
@@ -126,7 +126,7 @@ pub async fn delete_interaction(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     interactions::write::delete(&txn, who.owner, id.into_inner(), |i| if_match.check(i)).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())

@@ -45,7 +45,7 @@ pub async fn list_intersections(
     who: Principal,
     filters: ApiQuery<IntersectionFilters>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let page = intersections::list(&state.db, who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -70,9 +70,9 @@ pub async fn create_intersection(
     key: IdempotencyKey,
     body: ApiJson<CreateIntersection>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let ApiJson(input, digest) = body;
-    key.create(&state.db, who.owner, &digest, StatusCode::CREATED, |txn| {
+    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
         Box::pin(intersections::create(txn, who.owner, input))
     })
     .await
@@ -91,7 +91,7 @@ pub async fn get_intersection(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
+    ensure_fresh(&state, who.owner).await?;
     let found = intersections::get(&state.db, who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &found))
 }
@@ -118,8 +118,8 @@ pub async fn update_intersection(
     if_match: IfMatch,
     body: ApiJson<UpdateIntersection>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state.db, &state.networks, who.owner).await?;
-    let txn = db::begin_write(&state.db).await?;
+    ensure_fresh(&state, who.owner).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let found = intersections::update(&txn, who.owner, id.into_inner(), body.0, |i| {
         if_match.check(i)
     })

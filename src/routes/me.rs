@@ -49,7 +49,7 @@ pub async fn update_me(
     if_match: IfMatch,
     body: ApiJson<UpdateProfile>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     let me = profile::update(&txn, who.owner, body.0, |current| if_match.check(current)).await?;
     txn.commit().await?;
     Ok(json_with_etag(StatusCode::OK, &me))
@@ -72,7 +72,7 @@ pub async fn delete_me(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     who.require_session()?;
-    let txn = db::begin_write(&state.db).await?;
+    let txn = db::begin_write(&state.writer).await?;
     profile::delete(&txn, who.owner, |current| if_match.check(current)).await?;
     txn.commit().await?;
     Ok(HttpResponse::NoContent().finish())

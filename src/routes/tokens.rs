@@ -55,7 +55,7 @@ pub async fn create_token(
     body: ApiJson<CreateApiToken>,
 ) -> Result<HttpResponse, AppError> {
     who.require_session()?;
-    let created = api_tokens::create(&state.db, who.owner, body.0).await?;
+    let created = api_tokens::create(&state.writer, who.owner, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -72,6 +72,6 @@ pub async fn delete_token(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     who.require_session()?;
-    api_tokens::delete(&state.db, who.owner, id.into_inner()).await?;
+    api_tokens::delete(&state.writer, who.owner, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

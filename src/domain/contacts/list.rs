@@ -16,7 +16,12 @@ use crate::domain::enums::{Source, Stage};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, decode_cursor, encode_cursor};
 use crate::domain::tenancy::Owner;
+use crate::domain::validate;
 use crate::error::AppError;
+
+/// The schema's `maxLength` of `q` and `maximum` of `inactive_for_days`.
+const MAX_Q_CHARS: usize = 200;
+const MAX_INACTIVE_DAYS: u32 = 36_500;
 
 /// The orders a contact list can take; `-` means descending. NULLs (never
 /// interacted, no cadence) always come last.
@@ -252,18 +257,15 @@ pub async fn list(
     use contact::Column as C;
     let today = Utc::now().date_naive();
     let mut query = owner.find::<contact::Entity>();
+    if let Some(q) = filters.q.as_deref() {
+        validate::query_text("q", q, MAX_Q_CHARS)?;
+    }
     if let Some(q) = filters
         .q
         .as_deref()
         .map(str::trim)
         .filter(|q| !q.is_empty())
     {
-        if q.chars().count() > 200 {
-            return Err(AppError::bad_request(
-                "invalid_query",
-                "q must be at most 200 characters",
-            ));
-        }
         query = query.filter(Expr::col(C::SearchText).like(like_pattern(q)));
     }
     if filters.tag.len() > 10 {
@@ -314,6 +316,7 @@ pub async fn list(
         None => {}
     }
     if let Some(days) = filters.inactive_for_days {
+        let days = validate::query_range("inactive_for_days", days, 0, MAX_INACTIVE_DAYS)?;
         query = query.filter(inactive_since(Utc::now() - Duration::days(days.into())));
     }
     let spec = spec(filters.sort.unwrap_or_default());
@@ -361,7 +364,12 @@ pub async fn reconnect(
     params: ReconnectParams,
 ) -> Result<Page<Contact>, AppError> {
     use contact::Column as C;
-    let days = params.inactive_for_days.unwrap_or(180);
+    let days = validate::query_range(
+        "inactive_for_days",
+        params.inactive_for_days.unwrap_or(180),
+        0,
+        MAX_INACTIVE_DAYS,
+    )?;
     let query = owner
         .find::<contact::Entity>()
         .filter(C::Stage.ne(Stage::Archived.as_str()))

@@ -195,6 +195,7 @@ pub struct CreateContact {
     pub stage: Option<Stage>,
     pub revisit_on: Option<NaiveDate>,
     /// 1 to 3650.
+    #[serde(default, deserialize_with = "crate::domain::validate::whole")]
     #[schema(minimum = 1, maximum = 3650)]
     pub keep_in_touch_days: Option<i32>,
     #[schema(max_length = 10000)]
@@ -274,7 +275,7 @@ pub struct UpdateContact {
     #[serde(default, deserialize_with = "crate::domain::patch::field")]
     #[schema(value_type = Option<NaiveDate>)]
     pub revisit_on: Patch<NaiveDate>,
-    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[serde(default, deserialize_with = "crate::domain::patch::whole_field")]
     #[schema(value_type = Option<i32>, minimum = 1, maximum = 3650)]
     pub keep_in_touch_days: Patch<i32>,
     #[serde(default, deserialize_with = "crate::domain::patch::field")]

@@ -13,6 +13,7 @@ use crate::domain::enums::{GoalKind, GoalStatus};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, paginate};
 use crate::domain::tenancy::Owner;
+use crate::domain::validate;
 use crate::error::AppError;
 
 /// Whose goals a list shows.
@@ -80,6 +81,7 @@ pub async fn list(
         query = query.filter(G::Status.eq(status.as_str()));
     }
     if let Some(topic) = filters.topic {
+        validate::query_text("topic", &topic, validate::MAX_TAG_CHARS)?;
         let with_topic = Query::select()
             .column(goal_topic::Column::GoalId)
             .from(goal_topic::Entity)

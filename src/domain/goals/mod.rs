@@ -98,6 +98,7 @@ pub struct CreateGoal {
     /// Defaults to `active`.
     pub status: Option<GoalStatus>,
     /// 1 (highest) to 3; defaults to 2.
+    #[serde(default, deserialize_with = "crate::domain::validate::whole")]
     #[schema(minimum = 1, maximum = 3)]
     pub priority: Option<i16>,
 }
@@ -130,7 +131,7 @@ pub struct UpdateGoal {
     #[serde(default, deserialize_with = "crate::domain::patch::field")]
     #[schema(value_type = GoalStatus)]
     pub status: Patch<GoalStatus>,
-    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[serde(default, deserialize_with = "crate::domain::patch::whole_field")]
     #[schema(value_type = i16, minimum = 1, maximum = 3)]
     pub priority: Patch<i16>,
 }

@@ -13,17 +13,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{contact, goal, intersection, user};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
     QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
-use super::cache::NetworkCache;
 use super::recount;
 use crate::db;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionOrigin, IntersectionStatus};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
+use crate::state::AppState;
 use crate::intersections::{self as engine, Facet, Holder, Item, Network};
 
 /// The user's network as the engine sees it.
@@ -143,30 +143,23 @@ pub(crate) fn goal_item(
 /// are being inserted); a failed one is tried once more against the new
 /// state before the error is answered.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
-pub async fn ensure_fresh(
-    db: &DatabaseConnection,
-    cache: &NetworkCache,
-    owner: Owner,
-) -> Result<(), AppError> {
-    match refresh(db, cache, owner).await {
+pub async fn ensure_fresh(state: &AppState, owner: Owner) -> Result<(), AppError> {
+    match refresh(state, owner).await {
         Err(err @ AppError::Unavailable(_)) => Err(err),
         Err(err) => {
             tracing::warn!(error = %err, "refreshing intersections failed; trying again");
-            refresh(db, cache, owner).await
+            refresh(state, owner).await
         }
         ok => ok,
     }
 }
 
-async fn refresh(
-    db: &DatabaseConnection,
-    cache: &NetworkCache,
-    owner: Owner,
-) -> Result<(), AppError> {
-    if versions(db, owner).await?.is_none() {
+async fn refresh(state: &AppState, owner: Owner) -> Result<(), AppError> {
+    if versions(&state.db, owner).await?.is_none() {
         return Ok(());
     }
-    let txn = db::begin_write(db).await?;
+    let cache = &state.networks;
+    let txn = db::begin_write(&state.writer).await?;
     serialize_refreshes(&txn, owner).await?;
     // Checked again in turn: a concurrent reader may have refreshed.
     let Some(version) = versions(&txn, owner).await? else {

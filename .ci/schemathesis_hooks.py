@@ -1,0 +1,166 @@
+"""Schemathesis hooks for the contract test (.ci/schemathesis.sh).
+
+A schema says what a request looks like; some values are valid only because
+of what is on the server: an opaque `cursor` the list gave out, the `ETag`
+a resource has now, an `Idempotency-Key` not yet spent on another body, the
+id of a contact that exists. Drawn at random they are not valid data, and the
+server rightly refuses them (400, 412, 422), which the checks would report as
+valid requests rejected.
+
+So, for positive test cases only, these hooks put real values, just before each call, where the
+schema cannot say what real is, fetched from the server at that moment. Every
+check still runs on every response, and negative cases are left untouched.
+Each refusal replaced here has its own HTTP tests in tests/api.
+"""
+
+import datetime
+import json
+import os
+import uuid
+
+import requests
+import schemathesis
+from schemathesis.generation.modes import GenerationMode
+
+BASE = os.environ["CONTRACT_BASE_URL"]
+API = f"{BASE}/api/v1"
+SESSION = requests.Session()
+SESSION.headers["Authorization"] = f"Bearer {os.environ['CONTRACT_TOKEN']}"
+
+# Fields that name another resource of the user's, per kind.
+CONTACT_REFERENCES = {"contact_id", "contact_ids", "from"}
+GOAL_REFERENCES = {"goal_ids"}
+
+# A small valid file per import format.
+IMPORT_FILES = {
+    "linkedin": "Notes:\n\"Exported by LinkedIn\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+    "Linus,Pauling,https://www.linkedin.com/in/linus,linus@example.com,Caltech,Chemist,02 Mar 2021\n",
+    "csv": "full_name,company\nBarbara McClintock,Cold Spring Harbor\n",
+    "vcard": "BEGIN:VCARD\nVERSION:4.0\nFN:Rosalind Franklin\nEMAIL:rosalind@example.com\nEND:VCARD\n",
+}
+
+
+def _get(path, **params):
+    response = SESSION.get(f"{API}{path}", params=params, timeout=10)
+    return response.json() if response.status_code == 200 else None
+
+
+def _ids(path, **params):
+    page = _get(path, limit=20, **params) or {"data": []}
+    return [item["id"] for item in page["data"]]
+
+
+def _contact_ids():
+    ids = _ids("/contacts")
+    if not ids:
+        created = SESSION.post(f"{API}/contacts", json={"full_name": "Lise Meitner"}, timeout=10)
+        ids = [created.json()["id"]]
+    return ids
+
+
+def _real_cursor(case):
+    """A cursor the same list gives out for the same filters, or none."""
+    query = {k: v for k, v in case.query.items() if k not in ("cursor", "limit")}
+    path = case.formatted_path
+    page = _get(path.removeprefix("/api/v1"), limit=1, **query)
+    return page.get("next_cursor") if page else None
+
+
+def _fix_query(case):
+    if "cursor" in (case.query or {}):
+        cursor = _real_cursor(case)
+        if cursor:
+            case.query["cursor"] = cursor
+        else:
+            del case.query["cursor"]
+
+
+def _fix_headers(case):
+    headers = case.headers
+    if headers is None:
+        return
+    if "If-Match" in headers:
+        current = SESSION.get(f"{BASE}{case.formatted_path}", timeout=10)
+        if current.status_code == 200 and "ETag" in current.headers:
+            headers["If-Match"] = current.headers["ETag"]
+        else:
+            del headers["If-Match"]
+    if "Idempotency-Key" in headers:
+        # A key is spent on its first body; a fresh one per generated request.
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+
+
+def _fix_references(body, path):
+    if not isinstance(body, dict):
+        return
+    contacts = None
+    for field in list(body):
+        value = body[field]
+        if field in CONTACT_REFERENCES and value is not None:
+            contacts = contacts or [c for c in _contact_ids() if c not in path]
+            if isinstance(value, list):
+                body[field] = contacts[: min(len(value), len(contacts))]
+            else:
+                body[field] = contacts[0]
+        elif field in GOAL_REFERENCES and value:
+            body[field] = _ids("/goals", owner="all")[: len(value)]
+
+
+def _fix_intersection(body):
+    """`POST /intersections`: two goals of matching kinds, or a contact and a note."""
+    if not isinstance(body, dict):
+        return
+    if body.get("my_goal_id") or body.get("their_goal_id"):
+        mine = (_get("/goals", owner="me", kind="goal", limit=1) or {"data": []})["data"]
+        theirs = (_get("/goals", owner="contacts", kind="offer", limit=1) or {"data": []})["data"]
+        if mine and theirs:
+            body.update(my_goal_id=mine[0]["id"], their_goal_id=theirs[0]["id"])
+            body["contact_id"] = theirs[0]["contact_id"]
+            body["kind"] = "they_can_help"
+            return
+    for field in ("my_goal_id", "their_goal_id"):
+        body.pop(field, None)
+    body["contact_id"] = _contact_ids()[0]
+    if body.get("kind") in (None, "they_can_help", "i_can_help", "shared_goal"):
+        body["kind"] = "shared_interest"
+    if not (body.get("note") or "").strip():
+        body["note"] = "Both of us sail."
+
+
+def _fix_import(case):
+    """A file of the format the query names, in the media type drawn."""
+    fmt = (case.query or {}).get("format")
+    if fmt == "json":
+        text = SESSION.get(f"{API}/export", timeout=10).text
+    elif fmt in IMPORT_FILES:
+        text = IMPORT_FILES[fmt]
+    else:
+        return
+    if case.media_type == "application/json":
+        case.body = json.loads(text) if fmt == "json" else text
+    elif case.media_type == "multipart/form-data":
+        case.body = {"file": text}
+    else:
+        case.body = text
+
+
+@schemathesis.hook
+def before_call(context, case, kwargs):
+    # At call time, not generation time: a case runs more than once (Hypothesis
+    # replays and shrinks), and an ETag or a cursor goes stale in between.
+    # Schemathesis re-derives the case's metadata from what is finally sent.
+    meta = case.meta
+    if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
+        return
+    label = f"{case.method.upper()} {case.operation.path}"
+    _fix_query(case)
+    _fix_headers(case)
+    if label == "POST /api/v1/intersections":
+        _fix_intersection(case.body)
+    else:
+        _fix_references(case.body, case.formatted_path)
+    if label == "POST /api/v1/imports":
+        _fix_import(case)
+    if label == "POST /api/v1/tokens" and isinstance(case.body, dict) and case.body.get("expires_at"):
+        later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)
+        case.body["expires_at"] = later.isoformat()

@@ -84,6 +84,9 @@ pub enum AppError {
     Conflict { code: &'static str, detail: String },
     #[error("precondition failed")]
     PreconditionFailed,
+    /// The request body did not arrive in time (a stalled or trickling client).
+    #[error("request timeout: {0}")]
+    RequestTimeout(String),
     #[error("payload too large: {0}")]
     PayloadTooLarge(String),
     #[error("unsupported media type: {0}")]
@@ -148,6 +151,7 @@ impl AppError {
             Self::NotFound(_) => "not_found",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::PreconditionFailed => "precondition_failed",
+            Self::RequestTimeout(_) => "request_timeout",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::Validation(_) => "validation_failed",
@@ -165,6 +169,7 @@ impl AppError {
             | Self::Conflict { detail, .. }
             | Self::Unprocessable { detail, .. } => detail.clone(),
             Self::NotFound(detail)
+            | Self::RequestTimeout(detail)
             | Self::PayloadTooLarge(detail)
             | Self::UnsupportedMediaType(detail) => detail.clone(),
             Self::MethodNotAllowed { allow } => {
@@ -219,6 +224,7 @@ impl ResponseError for AppError {
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) | Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,

@@ -16,8 +16,8 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::http::fallback::RouteTable;
 use crate::error::{AppError, FieldError};
+use crate::http::fallback::RouteTable;
 
 /// How long a JSON body may take to arrive once its head is in (the head has
 /// `client_request_timeout`): a client that stalls or trickles its body gets
@@ -92,6 +92,15 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             "malformed_json",
             "The request body is empty; send a JSON document.",
         ));
+    }
+    // Every body is an object; serde alone would also build a struct from an
+    // array of its fields in order.
+    let is_object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !is_object && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "",
+            "the body must be a JSON object",
+        )]));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {

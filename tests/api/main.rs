@@ -17,6 +17,7 @@ mod imports;
 mod insights;
 mod interactions;
 mod intersections;
+mod limits;
 mod me;
 mod openapi;
 mod tenancy;

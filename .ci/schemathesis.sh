@@ -75,5 +75,5 @@ export SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=".ci${PYTHONPATH:+:$PYTH
   --exclude-name 'DELETE /api/v1/me' \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
   --seed "${SCHEMATHESIS_SEED:-20261122}" \
-  --workers 2 \
+  --workers 1 \
   "$@"

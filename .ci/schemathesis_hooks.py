@@ -20,6 +20,7 @@ import uuid
 
 import requests
 import schemathesis
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
 BASE = os.environ["CONTRACT_BASE_URL"]
@@ -130,6 +131,9 @@ def _fix_intersection(body):
 def _fix_import(case):
     """A file of the format the query names, in the media type drawn."""
     fmt = (case.query or {}).get("format")
+    if case.media_type == "application/json" and fmt in IMPORT_FILES:
+        # A JSON body can only be a Rapport export.
+        fmt = case.query["format"] = "json"
     if fmt == "json":
         text = SESSION.get(f"{API}/export", timeout=10).text
     elif fmt in IMPORT_FILES:
@@ -144,22 +148,56 @@ def _fix_import(case):
         case.body = text
 
 
+def _positive(case, location):
+    """Whether `location` of the case was generated as valid data."""
+    meta = case.meta
+    if meta is None:
+        return False
+    component = meta.components.get(location)
+    mode = component.mode if component is not None else meta.generation.mode
+    return mode == GenerationMode.POSITIVE
+
+
+def _fix_path(case):
+    """Stateful links can carry a `null` id from a response; use a real one."""
+    for name, value in list((case.path_parameters or {}).items()):
+        if value in (None, "None"):
+            collection = case.operation.path.removeprefix("/api/v1").split("/")[1]
+            ids = _ids(f"/{collection}")
+            if ids:
+                case.path_parameters[name] = ids[0]
+
+
+def _fix_follow_up(case):
+    """A follow-up added by `PATCH /interactions/{id}` needs its date."""
+    body = case.body
+    if isinstance(body, dict) and isinstance(body.get("follow_up"), dict):
+        body["follow_up"].setdefault("due_on", "2027-01-15")
+        if body["follow_up"]["due_on"] is None:
+            body["follow_up"]["due_on"] = "2027-01-15"
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     # At call time, not generation time: a case runs more than once (Hypothesis
     # replays and shrinks), and an ETag or a cursor goes stale in between.
     # Schemathesis re-derives the case's metadata from what is finally sent.
-    meta = case.meta
-    if meta is None or meta.generation.mode != GenerationMode.POSITIVE:
-        return
     label = f"{case.method.upper()} {case.operation.path}"
-    _fix_query(case)
-    _fix_headers(case)
+    if _positive(case, ParameterLocation.PATH):
+        _fix_path(case)
+    if _positive(case, ParameterLocation.QUERY):
+        _fix_query(case)
+    if _positive(case, ParameterLocation.HEADER):
+        _fix_headers(case)
+    if not _positive(case, ParameterLocation.BODY):
+        return
     if label == "POST /api/v1/intersections":
         _fix_intersection(case.body)
     else:
         _fix_references(case.body, case.formatted_path)
-    if label == "POST /api/v1/imports":
+    if label == "PATCH /api/v1/interactions/{id}":
+        _fix_follow_up(case)
+    if label == "POST /api/v1/imports" and _positive(case, ParameterLocation.QUERY):
         _fix_import(case)
     if label == "POST /api/v1/tokens" and isinstance(case.body, dict) and case.body.get("expires_at"):
         later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)

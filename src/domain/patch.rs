@@ -27,6 +27,15 @@ where
     crate::domain::validate::whole(deserializer).map(Some)
 }
 
+/// [`field`] for nested objects (see [`crate::domain::validate::object`]).
+pub fn object_field<'de, D, T>(deserializer: D) -> Result<Patch<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    crate::domain::validate::object(deserializer).map(Some)
+}
+
 /// A field that may change but not be cleared: `null` is a validation error.
 pub fn required<T>(v: &mut Validator, name: &str, patch: Patch<T>) -> Option<T> {
     match patch {

@@ -206,10 +206,30 @@ where
             .filter(|f| f.fract() == 0.0 && f.abs() <= EXACT)
             .map(|f| f as i64)
     });
-    let integer = integer.ok_or_else(|| D::Error::custom(format!("expected an integer, found {number}")))?;
+    let integer =
+        integer.ok_or_else(|| D::Error::custom(format!("expected an integer, found {number}")))?;
     T::try_from(integer)
         .map(Some)
         .map_err(|_| D::Error::custom(format!("integer {integer} is out of range")))
+}
+
+/// An optional nested object that must be a JSON object. serde would also
+/// build a struct from an array of its fields in order (`[null, "x"]`), which
+/// no client means and the schema does not allow.
+/// Use with `#[serde(default, deserialize_with = "crate::domain::validate::object")]`.
+pub fn object<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    let Some(map) =
+        Option::<serde_json::Map<String, serde_json::Value>>::deserialize(deserializer)?
+    else {
+        return Ok(None);
+    };
+    serde_json::from_value(serde_json::Value::Object(map))
+        .map(Some)
+        .map_err(|err| D::Error::custom(err.to_string()))
 }
 
 /// `http://` or `https://`, a host without spaces, anything after.

@@ -31,7 +31,9 @@ fn phone() -> String {
 }
 
 fn web_url() -> String {
-    format!("^[{SPACE}]*[Hh][Tt][Tt][Pp][Ss]?://[^{CONTROL}{SPACE}/?#][^{CONTROL}{SPACE}]*[{SPACE}]*$")
+    format!(
+        "^[{SPACE}]*[Hh][Tt][Tt][Pp][Ss]?://[^{CONTROL}{SPACE}/?#][^{CONTROL}{SPACE}]*[{SPACE}]*$"
+    )
 }
 
 /// Fields whose text is checked as a whole rather than as free text.
@@ -41,7 +43,11 @@ pub fn apply(doc: &mut Value) {
     let mut bodies = Vec::new();
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
-            for operation in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
                 parameters(operation);
                 bodies.extend(body_schemas(operation));
             }
@@ -67,7 +73,10 @@ pub fn apply(doc: &mut Value) {
 
 /// Query parameters are never empty; `Idempotency-Key` is visible ASCII.
 fn parameters(operation: &mut Value) {
-    let Some(params) = operation.get_mut("parameters").and_then(Value::as_array_mut) else {
+    let Some(params) = operation
+        .get_mut("parameters")
+        .and_then(Value::as_array_mut)
+    else {
         return;
     };
     for param in params {
@@ -150,7 +159,11 @@ fn field(name: &str, schema: &mut Map<String, Value>) {
         schema.insert("format".into(), json!("email"));
         return;
     }
-    let pattern = if is_nullable(schema) { no_control() } else { not_blank() };
+    let pattern = if is_nullable(schema) {
+        no_control()
+    } else {
+        not_blank()
+    };
     schema.insert("pattern".into(), json!(pattern));
 }
 

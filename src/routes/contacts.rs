@@ -72,9 +72,13 @@ pub async fn create_contact(
     body: ApiJson<CreateContact>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
-        Box::pin(contacts::write::create(txn, who.owner, input))
-    })
+    key.create(
+        &state.writer,
+        who.owner,
+        &digest,
+        StatusCode::CREATED,
+        |txn| Box::pin(contacts::write::create(txn, who.owner, input)),
+    )
     .await
 }
 

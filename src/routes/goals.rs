@@ -62,9 +62,13 @@ pub async fn create_goal(
     body: ApiJson<CreateGoal>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
-        Box::pin(goals::write::create(txn, who.owner, input))
-    })
+    key.create(
+        &state.writer,
+        who.owner,
+        &digest,
+        StatusCode::CREATED,
+        |txn| Box::pin(goals::write::create(txn, who.owner, input)),
+    )
     .await
 }
 

@@ -102,8 +102,14 @@ pub async fn import(
     let text = std::str::from_utf8(file)
         .map_err(|_| AppError::invalid_file("The file is not UTF-8 text."))?;
     let ImportParams { format, dry_run } = params.0;
-    let report =
-        imports::import(&state.writer, who.owner, format, dry_run.unwrap_or(false), text).await?;
+    let report = imports::import(
+        &state.writer,
+        who.owner,
+        format,
+        dry_run.unwrap_or(false),
+        text,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -59,9 +59,13 @@ pub async fn create_interaction(
     body: ApiJson<CreateInteraction>,
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
-    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
-        Box::pin(interactions::write::create(txn, who.owner, input))
-    })
+    key.create(
+        &state.writer,
+        who.owner,
+        &digest,
+        StatusCode::CREATED,
+        |txn| Box::pin(interactions::write::create(txn, who.owner, input)),
+    )
     .await
 }
 

@@ -72,9 +72,13 @@ pub async fn create_intersection(
 ) -> Result<HttpResponse, AppError> {
     ensure_fresh(&state, who.owner).await?;
     let ApiJson(input, digest) = body;
-    key.create(&state.writer, who.owner, &digest, StatusCode::CREATED, |txn| {
-        Box::pin(intersections::create(txn, who.owner, input))
-    })
+    key.create(
+        &state.writer,
+        who.owner,
+        &digest,
+        StatusCode::CREATED,
+        |txn| Box::pin(intersections::create(txn, who.owner, input)),
+    )
     .await
 }
 

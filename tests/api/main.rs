@@ -8,6 +8,7 @@ mod accounts;
 mod agenda;
 mod concurrency;
 mod contacts;
+mod contract;
 mod duplicates;
 mod errors;
 mod export;

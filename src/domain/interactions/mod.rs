@@ -123,6 +123,7 @@ pub struct CreateInteraction {
     #[serde(default)]
     #[schema(max_items = 50)]
     pub goal_ids: Vec<Uuid>,
+    #[serde(default, deserialize_with = "crate::domain::validate::object")]
     pub follow_up: Option<NewFollowUp>,
 }
 
@@ -178,7 +179,7 @@ pub struct UpdateInteraction {
     #[serde(default, deserialize_with = "crate::domain::patch::field")]
     #[schema(value_type = Option<Vec<Uuid>>, max_items = 50)]
     pub goal_ids: Patch<Vec<Uuid>>,
-    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[serde(default, deserialize_with = "crate::domain::patch::object_field")]
     #[schema(value_type = Option<FollowUpPatch>)]
     pub follow_up: Patch<FollowUpPatch>,
 }

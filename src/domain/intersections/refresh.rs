@@ -13,8 +13,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use entity::{contact, goal, intersection, user};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect, Set, Statement,
 };
 use uuid::Uuid;
 
@@ -23,8 +22,8 @@ use crate::db;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionOrigin, IntersectionStatus};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::intersections::{self as engine, Facet, Holder, Item, Network};
+use crate::state::AppState;
 
 /// The user's network as the engine sees it.
 pub async fn load_network(db: &impl ConnectionTrait, owner: Owner) -> Result<Network, AppError> {

@@ -9,6 +9,9 @@
 # Usage: .ci/schemathesis.sh [extra `st run` arguments]
 #   RAPPORT_BIN         the server binary (default: target/debug/rapport, built)
 #   SCHEMATHESIS_SEED   generation seed (default fixed, so CI is repeatable)
+#   CONTRACT_POSTGRES_URL  a PostgreSQL server (postgres://user@host:port): the
+#                       service runs on a fresh database there, dropped after;
+#                       SQLite in a temp directory otherwise
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,10 +29,16 @@ if [ -z "${RAPPORT_BIN:-}" ]; then
 fi
 
 work="$(mktemp -d)"
+database_url="sqlite://$work/contract.db?mode=rwc"
+if [ -n "${CONTRACT_POSTGRES_URL:-}" ]; then
+  database="rapport_contract_$$"
+  psql "$CONTRACT_POSTGRES_URL/postgres" -q -c "CREATE DATABASE $database"
+  database_url="$CONTRACT_POSTGRES_URL/$database"
+fi
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 base="http://127.0.0.1:$port"
 RAPPORT_BIND="127.0.0.1:$port" \
-  RAPPORT_DATABASE_URL="sqlite://$work/contract.db?mode=rwc" \
+  RAPPORT_DATABASE_URL="$database_url" \
   RAPPORT_JWT_SECRET="schemathesis-secret-schemathesis-secret-0123" \
   RAPPORT_AUTH_RATE_LIMIT=0 RAPPORT_API_RATE_LIMIT=0 \
   RAPPORT_LOG="warn" \
@@ -38,6 +47,9 @@ server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
+  if [ -n "${database:-}" ]; then
+    psql "$CONTRACT_POSTGRES_URL/postgres" -q -c "DROP DATABASE IF EXISTS $database" || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT

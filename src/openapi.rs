@@ -120,6 +120,11 @@ const ERRORS: &[(&str, &str, &str)] = &[
     ),
     ("404", "NotFound", "No such resource, or not yours."),
     (
+        "408",
+        "RequestTimeout",
+        "The request body did not arrive in time (15 s; 60 s for an import); the connection is closed.",
+    ),
+    (
         "412",
         "PreconditionFailed",
         "`If-Match` does not match the current `ETag`; nothing was changed.",
@@ -216,7 +221,7 @@ impl ErrorResponses {
             statuses.push("404");
         }
         if operation.request_body.is_some() {
-            statuses.extend(["413", "415", "422"]);
+            statuses.extend(["408", "413", "415", "422"]);
         }
         if has_header("If-Match") {
             statuses.push("412");

@@ -46,19 +46,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiJson<T> {
                     "Send the body as JSON with `Content-Type: application/json`.".into(),
                 ));
             }
-            let bytes = tokio::time::timeout(BODY_TIMEOUT, body)
-                .await
-                .map_err(|_| {
-                    AppError::RequestTimeout(format!(
-                        "The request body did not arrive within {} s.",
-                        BODY_TIMEOUT.as_secs()
-                    ))
-                })?
-                .map_err(payload_error)?;
+            let bytes = within(BODY_TIMEOUT, body).await?.map_err(payload_error)?;
             let digest = BodyDigest(hex::encode(Sha256::digest(&bytes)));
             parse_json(&bytes).map(|value| ApiJson(value, digest))
         })
     }
+}
+
+/// Reads a request body, or answers 408 when it has not all arrived within
+/// `limit`: actix times out only the request head, so a client trickling its
+/// body would otherwise hold a connection (and a worker's buffer) forever.
+pub async fn within<T>(limit: Duration, read: impl Future<Output = T>) -> Result<T, AppError> {
+    tokio::time::timeout(limit, read).await.map_err(|_| {
+        AppError::RequestTimeout(format!(
+            "The request body did not arrive within {} s.",
+            limit.as_secs()
+        ))
+    })
 }
 
 fn is_json(req: &HttpRequest) -> bool {

@@ -8,12 +8,15 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::Principal;
 use crate::domain::imports::{self, ImportParams, ImportReport};
 use crate::error::AppError;
-use crate::http::extract::ApiQuery;
+use crate::http::extract::{self, ApiQuery};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(import);
 }
+
+/// How long an import's body may take to arrive.
+const IMPORT_BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The media types a file may come as.
 const ACCEPTED: [&str; 8] = [
@@ -88,9 +91,9 @@ pub async fn import(
     if declared.is_some_and(|n| n > limit) {
         return Err(too_large());
     }
-    let body = payload
-        .to_bytes_limited(limit)
-        .await
+    // A file of up to `RAPPORT_IMPORT_LIMIT` gets longer than a JSON body.
+    let body = extract::within(IMPORT_BODY_TIMEOUT, payload.to_bytes_limited(limit))
+        .await?
         .map_err(|_| too_large())?
         .map_err(|e| AppError::bad_request("invalid_body", e.to_string()))?;
     let file = if media == "multipart/form-data" {

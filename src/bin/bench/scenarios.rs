@@ -1,23 +1,20 @@
-//! `cargo run --release --features bench --bin bench -- --help`
-//!
-//! Seeds a deterministic network into a fresh database (SQLite, or PostgreSQL
-//! with `--postgres`), starts the release server on loopback, drives each
-//! scenario with concurrent keep-alive clients, and prints one table:
-//! requests/s, p50, p99 and errors.
+//! The in-process scenarios (the default mode): the server runs inside the
+//! benchmark's own process and concurrent keep-alive reqwest clients drive
+//! each scenario (many reads, one write), then one table: requests/s, p50,
+//! p99 and errors. Also the intersections engine's reads (`--goals`) and a
+//! LinkedIn import (`--import-rows`).
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clap::Parser;
 use rapport::config::Settings;
 use rapport::startup::Application;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-#[derive(Parser)]
-#[command(about = "Benchmark Rapport over HTTP on loopback")]
-struct Args {
+#[derive(clap::Args)]
+pub struct Args {
     /// Contacts to seed.
     #[arg(long, default_value_t = 100_000)]
     contacts: usize,
@@ -63,10 +60,8 @@ impl Scenario {
     }
 }
 
-#[actix_web::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
-    let (url, cleanup) = database(&args).await?;
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    let (url, cleanup) = crate::database(args.postgres.as_deref()).await?;
     let vars = [
         ("RAPPORT_DATABASE_URL", url.clone()),
         (
@@ -374,7 +369,7 @@ async fn drive(
     concurrency: usize,
     build: impl Fn(usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 ) -> (f64, f64, f64, usize) {
-    run(requests, concurrency, move |i| {
+    run_calls(requests, concurrency, move |i| {
         let request = build(i);
         async move {
             match request.send().await {
@@ -389,7 +384,7 @@ async fn drive(
 
 /// Runs `requests` calls of `call` on `concurrency` tasks; returns requests/s,
 /// p50 and p99 in milliseconds, and the number of failures.
-async fn run<F, Fut>(requests: usize, concurrency: usize, call: F) -> (f64, f64, f64, usize)
+async fn run_calls<F, Fut>(requests: usize, concurrency: usize, call: F) -> (f64, f64, f64, usize)
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<(), u16>> + Send,
@@ -438,46 +433,4 @@ where
             .unwrap_or_default()
     };
     (requests as f64 / elapsed, pct(0.50), pct(0.99), errors)
-}
-
-/// A fresh database URL, and what removes it afterwards.
-async fn database(
-    args: &Args,
-) -> anyhow::Result<(
-    String,
-    std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
-)> {
-    use sea_orm::ConnectionTrait;
-    match &args.postgres {
-        Some(server) => {
-            let server = server.trim_end_matches('/').to_string();
-            let name = format!("rapport_bench_{}", Uuid::now_v7().simple());
-            let admin = sea_orm::Database::connect(format!("{server}/postgres")).await?;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await?;
-            let url = format!("{server}/{name}");
-            Ok((
-                url,
-                Box::pin(async move {
-                    admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await
-                        .ok();
-                }),
-            ))
-        }
-        None => {
-            let path = std::env::temp_dir().join(format!("rapport-bench-{}.db", Uuid::now_v7()));
-            let url = format!("sqlite://{}?mode=rwc", path.display());
-            Ok((
-                url,
-                Box::pin(async move {
-                    for suffix in ["", "-wal", "-shm", ".jwt-secret"] {
-                        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
-                    }
-                }),
-            ))
-        }
-    }
 }

@@ -1,0 +1,7 @@
+-- GET the URL as it is (path and query), over and over.
+--
+--   wrk -t2 -c64 -d10s --latency -H "Authorization: Bearer $TOKEN" \
+--     -s bench/wrk/get.lua 'http://127.0.0.1:8080/api/v1/contacts?limit=50&stage=prospect'
+--
+-- Nothing to do: without a request() function wrk sends the same request
+-- every time, with the headers given by -H.

@@ -1,0 +1,691 @@
+//! `bench load`: the release server as its own process, driven by `wrk`.
+//!
+//! Seeds a deterministic network (contacts, interactions, goals and offers)
+//! into a fresh database, starts `rapport serve` (the binary next to this
+//! one, so `target/release/rapport`) on a free loopback port with rate
+//! limits off, recomputes the intersections once, then runs `wrk` once per
+//! scenario (the Lua scripts are `bench/wrk/*.lua`) and prints one table:
+//! requests/s, p50, p99, errors (responses of 400 and more, and socket
+//! errors) and the server's peak resident set (`VmHWM`, the running peak
+//! after each scenario), beside the targets.
+//!
+//! The server inherits the environment, so `RAPPORT_WORKERS`,
+//! `RAPPORT_DB_POOL_SIZE`, `RAPPORT_LOG` and the like apply to it; the
+//! database, address, JWT secret and rate limits are set here. Its log goes
+//! to `server.log` in the run's temp directory (kept with `--keep-files`).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use rapport::config::Settings;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Contacts to seed.
+    #[arg(long, default_value_t = 10_000)]
+    contacts: usize,
+    /// Interactions to seed (default: one for every five contacts).
+    #[arg(long)]
+    interactions: Option<usize>,
+    /// Goals and offers of contacts to seed (default: one for every two
+    /// contacts), so that /intersections has something to show.
+    #[arg(long)]
+    goals: Option<usize>,
+    /// The user's own goals and offers.
+    #[arg(long, default_value_t = 20)]
+    my_goals: usize,
+    /// Seconds of load per scenario.
+    #[arg(long, default_value_t = 10)]
+    duration: u64,
+    /// Open connections (wrk -c).
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Load generator threads (wrk -t).
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// A PostgreSQL server URL (`postgres://user@host:port`); a fresh database
+    /// is created on it and dropped after. SQLite (a temp file) otherwise.
+    #[arg(long)]
+    postgres: Option<String>,
+    /// Only these scenarios (comma-separated): get-contact, list-filtered,
+    /// intersections, agenda, create-contact, create-interaction.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
+    /// The server binary (default: `rapport` next to this executable).
+    #[arg(long)]
+    server: Option<PathBuf>,
+    /// The load generator.
+    #[arg(long, default_value = "wrk")]
+    wrk: String,
+    /// Keep the database afterwards (its URL is printed).
+    #[arg(long)]
+    keep_database: bool,
+    /// Keep the run's directory (scripts, contact ids, server log).
+    #[arg(long)]
+    keep_files: bool,
+}
+
+const JWT_SECRET: &str = "load-bench-secret-load-bench-secret-0123456789";
+const EMAIL: &str = "load@example.com";
+const PASSWORD: &str = "load bench password";
+/// Contact ids the scripts rotate over.
+const IDS_IN_SCRIPTS: usize = 1000;
+
+const REPORT_LUA: &str = include_str!("../../../bench/wrk/report.lua");
+
+/// How a scenario makes its requests.
+#[derive(Clone, Copy)]
+enum Script {
+    /// The same GET every time.
+    Get,
+    /// GET one contact, rotating over real ids.
+    GetContact,
+    CreateContact,
+    CreateInteraction,
+}
+
+impl Script {
+    fn file(self) -> &'static str {
+        match self {
+            Script::Get => "get.lua",
+            Script::GetContact => "get-contact.lua",
+            Script::CreateContact => "create-contact.lua",
+            Script::CreateInteraction => "create-interaction.lua",
+        }
+    }
+
+    fn source(self) -> &'static str {
+        match self {
+            Script::Get => include_str!("../../../bench/wrk/get.lua"),
+            Script::GetContact => include_str!("../../../bench/wrk/get-contact.lua"),
+            Script::CreateContact => include_str!("../../../bench/wrk/create-contact.lua"),
+            Script::CreateInteraction => {
+                include_str!("../../../bench/wrk/create-interaction.lua")
+            }
+        }
+    }
+
+    /// Whether the script takes the file of contact ids.
+    fn takes_ids(self) -> bool {
+        matches!(self, Script::GetContact | Script::CreateInteraction)
+    }
+}
+
+/// What a scenario should reach (issue 6, set for SQLite).
+#[derive(Clone, Copy, Default)]
+struct Target {
+    min_rps: Option<f64>,
+    max_p99_ms: Option<f64>,
+    zero_errors: bool,
+}
+
+impl Target {
+    fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(rps) = self.min_rps {
+            parts.push(format!("≥ {} req/s", thousands(rps as u64)));
+        }
+        if let Some(p99) = self.max_p99_ms {
+            parts.push(format!("p99 < {p99} ms"));
+        }
+        if self.zero_errors {
+            parts.push("no errors".into());
+        }
+        parts.join(", ")
+    }
+
+    fn met(&self, result: &WrkResult) -> bool {
+        self.min_rps.is_none_or(|min| result.rps() >= min)
+            && self
+                .max_p99_ms
+                .is_none_or(|max| result.p99_us / 1000.0 < max)
+            && (!self.zero_errors || result.errors() == 0)
+    }
+
+    fn is_set(&self) -> bool {
+        self.min_rps.is_some() || self.max_p99_ms.is_some() || self.zero_errors
+    }
+}
+
+/// Peak server RSS target, MB.
+const RSS_TARGET_MB: f64 = 150.0;
+
+struct Scenario {
+    key: &'static str,
+    name: &'static str,
+    script: Script,
+    path: &'static str,
+    target: Target,
+}
+
+/// In the order they run: reads first, then writes. (A new contact with
+/// interests changes the network, and the next read that shows
+/// intersections, a contact included, would recompute them.)
+fn scenarios() -> Vec<Scenario> {
+    vec![
+        Scenario {
+            key: "get-contact",
+            name: "get one contact",
+            script: Script::GetContact,
+            path: "/api/v1/contacts/",
+            target: Target {
+                min_rps: Some(10_000.0),
+                max_p99_ms: Some(20.0),
+                ..Target::default()
+            },
+        },
+        Scenario {
+            key: "list-filtered",
+            name: "list 50 contacts, stage=prospect",
+            script: Script::Get,
+            path: "/api/v1/contacts?limit=50&stage=prospect",
+            target: Target {
+                min_rps: Some(3_000.0),
+                ..Target::default()
+            },
+        },
+        Scenario {
+            key: "intersections",
+            name: "GET /intersections (50)",
+            script: Script::Get,
+            path: "/api/v1/intersections?limit=50",
+            target: Target::default(),
+        },
+        Scenario {
+            key: "agenda",
+            name: "GET /agenda (50)",
+            script: Script::Get,
+            path: "/api/v1/agenda?limit=50",
+            target: Target::default(),
+        },
+        Scenario {
+            key: "create-contact",
+            name: "create a contact",
+            script: Script::CreateContact,
+            path: "/api/v1/contacts",
+            target: Target {
+                min_rps: Some(2_000.0),
+                zero_errors: true,
+                ..Target::default()
+            },
+        },
+        Scenario {
+            key: "create-interaction",
+            name: "create an interaction",
+            script: Script::CreateInteraction,
+            path: "/api/v1/interactions",
+            target: Target::default(),
+        },
+    ]
+}
+
+/// What `report.lua` prints after a run.
+#[derive(Deserialize)]
+struct WrkResult {
+    requests: u64,
+    duration_us: u64,
+    p50_us: f64,
+    p99_us: f64,
+    connect: u64,
+    read: u64,
+    write: u64,
+    status: u64,
+    timeout: u64,
+}
+
+impl WrkResult {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / (self.duration_us.max(1) as f64 / 1e6)
+    }
+
+    fn errors(&self) -> u64 {
+        self.connect + self.read + self.write + self.status + self.timeout
+    }
+
+    /// `12`, or `12 (status 10, timeout 2)` when there is more than one kind.
+    fn errors_text(&self) -> String {
+        let kinds: Vec<String> = [
+            ("status", self.status),
+            ("connect", self.connect),
+            ("read", self.read),
+            ("write", self.write),
+            ("timeout", self.timeout),
+        ]
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(kind, n)| format!("{kind} {n}"))
+        .collect();
+        match kinds.len() {
+            0 => "0".into(),
+            1 => format!("{} ({})", self.errors(), kinds[0]),
+            _ => format!("{} ({})", self.errors(), kinds.join(", ")),
+        }
+    }
+}
+
+/// The server process; killed when dropped, so a failed run leaves none.
+struct Server {
+    child: Child,
+    bin: PathBuf,
+    base: String,
+    log: PathBuf,
+}
+
+impl Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The last lines of the server's log, for error messages.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log.lines().collect();
+        lines[lines.len().saturating_sub(20)..].join("\n")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.child.kill().ok();
+        self.child.wait().ok();
+    }
+}
+
+/// `VmHWM` (peak) and `VmRSS` (now) of a process, in MB.
+fn memory(pid: u32) -> Option<(f64, f64)> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kb| kb / 1024.0)
+    };
+    Some((field("VmHWM:")?, field("VmRSS:")?))
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+pub async fn run(args: Args) -> anyhow::Result<()> {
+    if args.threads == 0 || args.connections < args.threads {
+        bail!("--connections must be at least --threads (and --threads at least 1)");
+    }
+    let wrk_version = wrk_version(&args.wrk)?;
+    let server_bin = match &args.server {
+        Some(path) => path.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("the bench executable has no directory")?
+            .join("rapport"),
+    };
+    if !server_bin.is_file() {
+        bail!(
+            "no server binary at {} (build it: cargo build --release --bin rapport)",
+            server_bin.display()
+        );
+    }
+    let chosen: Vec<Scenario> = scenarios()
+        .into_iter()
+        .filter(|s| args.only.is_empty() || args.only.iter().any(|o| o == s.key))
+        .collect();
+    if chosen.is_empty() {
+        bail!("--only names no scenario");
+    }
+
+    let dir = std::env::temp_dir().join(format!("rapport-load-{}", Uuid::now_v7()));
+    std::fs::create_dir_all(&dir)?;
+    let (url, cleanup) = crate::database(args.postgres.as_deref()).await?;
+    let server = start_server(&server_bin, &url, &dir);
+    let result = match server {
+        Ok(server) => {
+            let result = drive(&args, &server, &url, &dir, &chosen, &wrk_version).await;
+            if result.is_err() {
+                eprintln!("server log (last lines):\n{}", server.log_tail());
+            }
+            drop(server);
+            result
+        }
+        Err(err) => Err(err),
+    };
+    if args.keep_database {
+        println!("\nkept the database: {url}");
+    } else {
+        cleanup.await;
+    }
+    if args.keep_files {
+        println!("kept the run's files: {}", dir.display());
+    } else {
+        std::fs::remove_dir_all(&dir).ok();
+    }
+    result
+}
+
+fn wrk_version(wrk: &str) -> anyhow::Result<String> {
+    // `wrk --version` prints its banner and exits with status 1.
+    let output = Command::new(wrk)
+        .arg("--version")
+        .output()
+        .with_context(|| {
+            format!("cannot run {wrk} (apt-get install -y wrk; bench/load.sh does)")
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    Ok(text
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("(unknown version)")
+        .to_string())
+}
+
+/// Starts `rapport serve` on a free loopback port and waits until it is ready.
+fn start_server(bin: &Path, url: &str, dir: &Path) -> anyhow::Result<Server> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let log = dir.join("server.log");
+    let out = std::fs::File::create(&log)?;
+    let child = Command::new(bin)
+        .arg("serve")
+        .current_dir(dir)
+        .env("RAPPORT_DATABASE_URL", url)
+        .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
+        .env("RAPPORT_JWT_SECRET", JWT_SECRET)
+        .env("RAPPORT_AUTH_RATE_LIMIT", "0")
+        .env("RAPPORT_API_RATE_LIMIT", "0")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .spawn()
+        .with_context(|| format!("cannot start {}", bin.display()))?;
+    let mut server = Server {
+        child,
+        bin: bin.to_path_buf(),
+        base: format!("http://127.0.0.1:{port}"),
+        log,
+    };
+    let started = Instant::now();
+    loop {
+        if let Some(status) = server.child.try_wait()? {
+            bail!(
+                "the server exited ({status}) before it was ready:\n{}",
+                server.log_tail()
+            );
+        }
+        if http_status(port, "/health/ready") == Some(200) {
+            return Ok(server);
+        }
+        if started.elapsed() > Duration::from_secs(120) {
+            bail!(
+                "the server was not ready after 120 s:\n{}",
+                server.log_tail()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The status of a plain HTTP/1.1 GET, without a client library (the
+/// server may still be starting).
+fn http_status(port: u16, path: &str) -> Option<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).ok()?;
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+async fn drive(
+    args: &Args,
+    server: &Server,
+    url: &str,
+    dir: &Path,
+    chosen: &[Scenario],
+    wrk_version: &str,
+) -> anyhow::Result<()> {
+    let backend = if args.postgres.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    let interactions = args.interactions.unwrap_or(args.contacts / 5);
+    let goals = args.goals.unwrap_or(args.contacts / 2);
+    // No idle connections kept: the server closes them after its keep-alive
+    // time, and a request sent on one as it closes fails.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
+    let base = &server.base;
+
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&json!({"email": EMAIL, "password": PASSWORD, "name": "Load"}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let user_id: Uuid = session["user"]["id"]
+        .as_str()
+        .context("register returned no user id")?
+        .parse()?;
+
+    // Seeded through the domain functions over a connection of our own,
+    // while the (idle) server holds its pool.
+    let started = Instant::now();
+    let settings = Settings::from_lookup(|k| (k == "RAPPORT_DATABASE_URL").then(|| url.into()))?;
+    let db = rapport::db::connect(&settings.database).await?;
+    let ids = rapport::seed::network(&db, user_id, args.contacts, interactions, 42).await?;
+    rapport::seed::goals(&db, user_id, &ids, args.my_goals, goals, 43).await?;
+    db.close().await.ok();
+    println!(
+        "seeded {} contacts, {} interactions, {} goals and offers of contacts and {} of the user in {:.1} s ({backend})",
+        thousands(args.contacts as u64),
+        thousands(interactions as u64),
+        thousands(goals as u64),
+        args.my_goals,
+        started.elapsed().as_secs_f64()
+    );
+
+    // The first read after the network changed recomputes and stores every
+    // intersection; the scenarios then find them current.
+    let token = login(&client, base).await?;
+    let started = Instant::now();
+    let first: Value = client
+        .get(format!("{base}/api/v1/intersections?limit=50"))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    println!(
+        "recomputed the intersections (first read after seeding) in {:.0} ms; first page: {} of them",
+        started.elapsed().as_secs_f64() * 1000.0,
+        first["data"].as_array().map_or(0, Vec::len)
+    );
+
+    let step = (ids.len() / IDS_IN_SCRIPTS).max(1);
+    let ids_file = dir.join("contact-ids.txt");
+    let mut listing = String::new();
+    for id in ids.iter().step_by(step) {
+        writeln!(listing, "{id}")?;
+    }
+    std::fs::write(&ids_file, listing)?;
+
+    let (rss_before, _) = memory(server.pid()).unwrap_or_default();
+    let load_before = load_average();
+    let mut rows = Vec::new();
+    let (mut token, mut logged_in) = (token, Instant::now());
+    for scenario in chosen {
+        // Access tokens last 15 minutes. Logging in only when needed matters
+        // for RSS too: each login hashes a password with 19 MiB of memory.
+        if logged_in.elapsed() + Duration::from_secs(args.duration + 60)
+            > Duration::from_secs(14 * 60)
+        {
+            token = login(&client, base).await?;
+            logged_in = Instant::now();
+        }
+        let script = dir.join(scenario.script.file());
+        std::fs::write(
+            &script,
+            format!("{}\n{REPORT_LUA}", scenario.script.source()),
+        )?;
+        eprintln!("{} ({}s) ...", scenario.name, args.duration);
+        let result = run_wrk(args, &token, &script, base, scenario, &ids_file, dir)?;
+        let (peak, _) = memory(server.pid()).unwrap_or_default();
+        rows.push((scenario, result, peak));
+    }
+    let (peak, now) = memory(server.pid()).unwrap_or_default();
+    let load_after = load_average();
+
+    let workers = std::env::var("RAPPORT_WORKERS").unwrap_or_else(|_| {
+        std::thread::available_parallelism()
+            .map(|n| n.to_string())
+            .unwrap_or_else(|_| "?".into())
+    });
+    println!(
+        "\n### {backend}, {} contacts\n\n\
+         wrk {wrk_version}, {} threads, {} connections, {} s per scenario, loopback; \
+         server {} with {workers} workers; {} contacts, {} interactions, \
+         {} goals and offers of contacts; load average {load_before} before, \
+         {load_after} after; server RSS {rss_before:.1} MB before the first scenario\n",
+        thousands(args.contacts as u64),
+        args.threads,
+        args.connections,
+        args.duration,
+        server.bin.display(),
+        thousands(args.contacts as u64),
+        thousands(interactions as u64),
+        thousands(goals as u64),
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | errors | peak RSS MB | target (SQLite) |");
+    println!("|---|---:|---:|---:|---:|---:|---|");
+    for (scenario, result, peak) in &rows {
+        let target = if scenario.target.is_set() {
+            format!(
+                "{}: {}",
+                scenario.target.describe(),
+                if scenario.target.met(result) {
+                    "met"
+                } else {
+                    "missed"
+                }
+            )
+        } else {
+            String::new()
+        };
+        println!(
+            "| {} | {:.0} | {:.2} | {:.2} | {} | {peak:.1} | {target} |",
+            scenario.name,
+            result.rps(),
+            result.p50_us / 1000.0,
+            result.p99_us / 1000.0,
+            result.errors_text(),
+        );
+    }
+    println!(
+        "\nserver RSS: peak {peak:.1} MB (target < {RSS_TARGET_MB:.0} MB: {}), {now:.1} MB at the end",
+        if peak < RSS_TARGET_MB {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+    Ok(())
+}
+
+async fn login(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
+    let session: Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"email": EMAIL, "password": PASSWORD}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(session["access_token"]
+        .as_str()
+        .context("login returned no access token")?
+        .to_string())
+}
+
+/// One wrk run; its own report goes to standard error, the numbers come
+/// from the line `report.lua` adds.
+fn run_wrk(
+    args: &Args,
+    token: &str,
+    script: &Path,
+    base: &str,
+    scenario: &Scenario,
+    ids_file: &Path,
+    dir: &Path,
+) -> anyhow::Result<WrkResult> {
+    let mut command = Command::new(&args.wrk);
+    command
+        .arg(format!("-t{}", args.threads))
+        .arg(format!("-c{}", args.connections))
+        .arg(format!("-d{}s", args.duration))
+        // Longer than the server's own time limits, so a slow request is
+        // counted as its response (a 503, say), not as a wrk time-out.
+        .args(["--timeout", "10s", "--latency"])
+        .arg("-H")
+        .arg(format!("Authorization: Bearer {token}"))
+        .arg("-s")
+        .arg(script)
+        .arg(format!("{base}{}", scenario.path))
+        .current_dir(dir);
+    if scenario.script.takes_ids() {
+        command.arg("--").arg(ids_file);
+    }
+    let output = command
+        .output()
+        .with_context(|| format!("cannot run {}", args.wrk))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut result = None;
+    for line in stdout.lines() {
+        match line.strip_prefix("BENCH-RESULT ") {
+            Some(json) => result = Some(serde_json::from_str(json)?),
+            None => eprintln!("  {line}"),
+        }
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !stderr.trim().is_empty() {
+        eprintln!("{}", stderr.trim_end());
+    }
+    match result {
+        Some(result) if output.status.success() => Ok(result),
+        _ => bail!(
+            "wrk failed on {} ({}): {}",
+            scenario.name,
+            output.status,
+            stderr.trim()
+        ),
+    }
+}

@@ -516,6 +516,7 @@ async fn drive(
     // The first read after the network changed recomputes and stores every
     // intersection; the scenarios then find them current.
     let token = login(&client, base).await?;
+    let (_, rss_seeded) = memory(server.pid()).unwrap_or_default();
     let started = Instant::now();
     let first: Value = client
         .get(format!("{base}/api/v1/intersections?limit=50"))
@@ -525,9 +526,12 @@ async fn drive(
         .error_for_status()?
         .json()
         .await?;
+    let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+    let (peak, now) = memory(server.pid()).unwrap_or_default();
     println!(
-        "recomputed the intersections (first read after seeding) in {:.0} ms; first page: {} of them",
-        started.elapsed().as_secs_f64() * 1000.0,
+        "recomputed the intersections (first read after seeding) in {elapsed:.0} ms; \
+         first page: {} of them; server RSS {rss_seeded:.1} MB before, {now:.1} MB after, \
+         peak so far {peak:.1} MB",
         first["data"].as_array().map_or(0, Vec::len)
     );
 

@@ -88,12 +88,13 @@ fn parameters(operation: &mut Value) {
         if place == "query" && is_string(schema) && !schema.contains_key("enum") {
             schema.insert("minLength".into(), json!(1));
         }
-        if place == "query" && is_array(schema) {
-            if let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut) {
-                if is_string(items) && !items.contains_key("enum") {
-                    items.insert("minLength".into(), json!(1));
-                }
-            }
+        if place == "query"
+            && is_array(schema)
+            && let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut)
+            && is_string(items)
+            && !items.contains_key("enum")
+        {
+            items.insert("minLength".into(), json!(1));
         }
         if place == "header" && name == "Idempotency-Key" {
             schema.insert("pattern".into(), json!("^[!-~]{1,255}$"));
@@ -139,10 +140,10 @@ fn object(schema: &mut Value) -> Vec<String> {
             continue;
         };
         if is_array(property) {
-            if let Some(items) = property.get_mut("items").and_then(Value::as_object_mut) {
-                if is_plain_string(items) {
-                    item(name, items);
-                }
+            if let Some(items) = property.get_mut("items").and_then(Value::as_object_mut)
+                && is_plain_string(items)
+            {
+                item(name, items);
             }
         } else if is_plain_string(property) {
             field(name, property);

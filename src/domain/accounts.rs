@@ -101,12 +101,26 @@ fn invalid_refresh() -> AppError {
     )
 }
 
+/// Password hashes computed at once: one per core. Each takes 19 MiB and tens
+/// of milliseconds of CPU, so a burst of logins queues here instead of
+/// multiplying the server's memory and starving every other request.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+async fn on_hashing_slot<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let _slot = HASHING.acquire().await.map_err(AppError::internal)?;
+    Ok(actix_web::web::block(work).await?)
+}
+
 async fn hash_password(password: String) -> Result<String, AppError> {
-    actix_web::web::block(move || password::hash(&password)).await?
+    on_hashing_slot(move || password::hash(&password)).await?
 }
 
 async fn verify_password(password: String, hash: String) -> Result<bool, AppError> {
-    Ok(actix_web::web::block(move || password::verify(&password, &hash)).await?)
+    on_hashing_slot(move || password::verify(&password, &hash)).await
 }
 
 #[tracing::instrument(skip_all)]

@@ -503,6 +503,13 @@ async fn drive(
     let db = rapport::db::connect(&settings.database).await?;
     let ids = rapport::seed::network(&db, user_id, args.contacts, interactions, 42).await?;
     rapport::seed::goals(&db, user_id, &ids, args.my_goals, goals, 43).await?;
+    if settings.database.is_postgres() {
+        // Planner statistics for the freshly filled tables, as autovacuum
+        // would gather them (this machine's PostgreSQL runs with it off):
+        // without them the planner guesses one row and sorts every match.
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("ANALYZE").await?;
+    }
     db.close().await.ok();
     println!(
         "seeded {} contacts, {} interactions, {} goals and offers of contacts and {} of the user in {:.1} s ({backend})",

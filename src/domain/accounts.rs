@@ -23,7 +23,7 @@ use crate::auth::{password, token};
 use crate::db;
 use crate::domain::profile::Profile;
 use crate::domain::tenancy::Owner;
-use crate::domain::validate::Validator;
+use crate::domain::validate::{Validator, is_email};
 use crate::error::AppError;
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
@@ -188,10 +188,16 @@ pub async fn login(
     input: Login,
 ) -> Result<Session, AppError> {
     let email = input.email.trim().to_lowercase();
-    let found = user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(db)
-        .await?;
+    // No account has an address that is not one (and PostgreSQL would refuse
+    // a NUL in the lookup): treated as unknown, decoy and all.
+    let found = if is_email(&email) {
+        user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(db)
+            .await?
+    } else {
+        None
+    };
     // Verify against a decoy when the email is unknown: same answer, same time.
     let stored = found
         .as_ref()

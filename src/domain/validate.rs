@@ -68,10 +68,7 @@ impl Validator {
         if value.chars().count() > max {
             self.error(field, format!("must be at most {max} characters"));
         }
-        if value
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-        {
+        if has_control(value) {
             self.error(field, "must not contain control characters");
         }
     }
@@ -157,6 +154,13 @@ impl Validator {
             self.error(field, format!("must be between {min} and {max}"));
         }
     }
+}
+
+/// A control character other than tab and line breaks: never in text (see the
+/// module docs), and the OpenAPI document's patterns say the same.
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// A query parameter's text within its documented `maxLength`, as sent.

@@ -16,6 +16,7 @@ use actix_web::{FromRequest, HttpRequest};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::domain::validate;
 use crate::error::{AppError, FieldError};
 use crate::http::fallback::RouteTable;
 
@@ -180,6 +181,14 @@ pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
         return Err(AppError::bad_request(
             "invalid_query",
             format!("Invalid query string: `{name}` is empty; leave it out instead"),
+        ));
+    }
+    // Stored text never holds them, so no filter could match one, and
+    // PostgreSQL refuses a NUL in any text parameter.
+    if let Some((name, _)) = pairs.iter().find(|(_, value)| validate::has_control(value)) {
+        return Err(AppError::bad_request(
+            "invalid_query",
+            format!("Invalid query string: `{name}` contains a control character"),
         ));
     }
     serde_html_form::from_str(query).map_err(|err| {

@@ -5,7 +5,8 @@
 //! - text that cannot be null must hold something besides white space;
 //! - `email`/`emails` are email addresses, `phones` hold at least three
 //!   digits, `links` are `http(s)` URLs, `interests`/`topics` are tags;
-//! - a query parameter is never empty (leave it out instead);
+//! - a query parameter is never empty (leave it out instead), and holds no
+//!   control characters;
 //! - an `Idempotency-Key` is 1 to 255 visible ASCII characters.
 //!
 //! The rules run on the JSON form of the document, after utoipa built it.
@@ -85,21 +86,29 @@ fn parameters(operation: &mut Value) {
         let Some(schema) = param.get_mut("schema").and_then(Value::as_object_mut) else {
             continue;
         };
-        if place == "query" && is_string(schema) && !schema.contains_key("enum") {
-            schema.insert("minLength".into(), json!(1));
-        }
-        if place == "query"
-            && is_array(schema)
-            && let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut)
-            && is_string(items)
-            && !items.contains_key("enum")
-        {
-            items.insert("minLength".into(), json!(1));
+        if place == "query" {
+            query_string(schema);
+            if is_array(schema)
+                && let Some(items) = schema.get_mut("items").and_then(Value::as_object_mut)
+            {
+                query_string(items);
+            }
         }
         if place == "header" && name == "Idempotency-Key" {
             schema.insert("pattern".into(), json!("^[!-~]{1,255}$"));
             schema.insert("maxLength".into(), json!(255));
         }
+    }
+}
+
+/// A query string is never empty, and free text in it has no control characters.
+fn query_string(schema: &mut Map<String, Value>) {
+    if !is_string(schema) || schema.contains_key("enum") {
+        return;
+    }
+    schema.insert("minLength".into(), json!(1));
+    if is_plain_string(schema) {
+        schema.insert("pattern".into(), json!(no_control()));
     }
 }
 

@@ -107,6 +107,10 @@ async fn query_parameters_are_never_empty_and_stay_in_bounds() {
         "/api/v1/reconnect?inactive_for_days=36501",
         &format!("/api/v1/goals?topic={}", "t".repeat(51)),
         &format!("/api/v1/contacts?q={}", "q".repeat(201)),
+        // PostgreSQL refuses a NUL in text: a 400, not a 500.
+        "/api/v1/contacts?q=a%00b",
+        "/api/v1/contacts?tag=a%1Bb",
+        "/api/v1/goals?topic=%00",
     ] {
         let body = assert_problem(app.get(path, t).await, 400, "invalid_query").await;
         assert!(body["detail"].as_str().unwrap().len() > 10, "{path}");
@@ -159,4 +163,20 @@ async fn logging_out_a_token_that_cannot_exist_is_a_422() {
         )
         .await;
     assert_eq!(res.status(), 204);
+}
+
+#[tokio::test]
+async fn logging_in_with_an_address_that_is_not_one_is_a_plain_401() {
+    let app = spawn_app().await;
+    // A NUL would make PostgreSQL refuse the lookup: still the usual 401.
+    for email in ["ada\u{0}@example.com", "not an address"] {
+        let res = app
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({"email": email, "password": "correct horse battery"}),
+            )
+            .await;
+        assert_problem(res, 401, "invalid_credentials").await;
+    }
 }

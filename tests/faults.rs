@@ -13,6 +13,9 @@
 //! server the PostgreSQL test creates its database on; the cluster it stops and
 //! starts is the first one under `/etc/postgresql`, `main`, on 127.0.0.1:5432.
 
+#[path = "support/postgres.rs"]
+mod postgres;
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom};
@@ -23,6 +26,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use postgres::PostgresDatabase;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -385,6 +389,64 @@ struct Writer {
     stop_on_no_response: bool,
 }
 
+/// Writers running together, and the switches the test holds.
+struct Crew {
+    stop: Arc<AtomicBool>,
+    successes: Arc<Vec<AtomicUsize>>,
+    tasks: Vec<tokio::task::JoinHandle<Vec<Write>>>,
+}
+
+impl Crew {
+    /// Starts `count` writers as `api`'s user; `setup(id)` gives each its
+    /// own client and its pause between rounds.
+    fn start(
+        api: &Api,
+        count: usize,
+        max_rounds: usize,
+        stop_on_no_response: bool,
+        setup: impl Fn(usize) -> (Client, Duration),
+    ) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let successes: Arc<Vec<AtomicUsize>> =
+            Arc::new((0..count).map(|_| AtomicUsize::new(0)).collect());
+        let tasks = (0..count)
+            .map(|id| {
+                let (client, pause) = setup(id);
+                let api = Api {
+                    client,
+                    ..api.clone()
+                };
+                tokio::spawn(writer(
+                    api,
+                    Writer {
+                        id,
+                        stop: stop.clone(),
+                        successes: successes.clone(),
+                        max_rounds,
+                        pause,
+                        stop_on_no_response,
+                    },
+                ))
+            })
+            .collect();
+        Self {
+            stop,
+            successes,
+            tasks,
+        }
+    }
+
+    /// Stops the writers; what each one wrote.
+    async fn finish(self) -> Vec<Vec<Write>> {
+        self.stop.store(true, Ordering::SeqCst);
+        let mut per_writer = Vec::new();
+        for task in self.tasks {
+            per_writer.push(task.await.unwrap());
+        }
+        per_writer
+    }
+}
+
 /// A bounded writer: creates a contact, then an interaction with the last
 /// contact it created, until `stop` is set, `max_rounds` are done, or (when
 /// `stop_on_no_response`) a request gets no response at all.
@@ -674,56 +736,6 @@ impl Drop for RestartPostgresOnDrop {
     }
 }
 
-/// A fresh database on the test server, dropped (with its connections) on drop.
-struct PostgresDatabase {
-    server: String,
-    name: String,
-}
-
-impl PostgresDatabase {
-    async fn create() -> Self {
-        use sea_orm::ConnectionTrait;
-        let server = postgres_url();
-        let name = format!("rapport_faults_{}", Uuid::now_v7().simple());
-        let admin = sea_orm::Database::connect(format!("{server}/postgres"))
-            .await
-            .expect("connect to TEST_POSTGRES_URL");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("create the test database");
-        admin.close().await.ok();
-        Self { server, name }
-    }
-
-    fn url(&self) -> String {
-        format!("{}/{}", self.server, self.name)
-    }
-}
-
-impl Drop for PostgresDatabase {
-    fn drop(&mut self) {
-        let (server, name) = (self.server.clone(), self.name.clone());
-        // Drop runs outside async: a small runtime on its own thread.
-        let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            rt.block_on(async {
-                use sea_orm::ConnectionTrait;
-                if let Ok(admin) = sea_orm::Database::connect(format!("{server}/postgres")).await {
-                    let _ = admin
-                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .await;
-                    admin.close().await.ok();
-                }
-            });
-        })
-        .join();
-    }
-}
-
 /// A problem+json 503, as every failure while the database is gone must be.
 fn is_unavailable_problem(exchange: &Exchange) -> bool {
     matches!(
@@ -743,7 +755,7 @@ fn is_unavailable_problem(exchange: &Exchange) -> bool {
 #[ignore = "stops and starts the local PostgreSQL; run with --ignored --test-threads=1"]
 async fn postgres_restart_under_write_load() {
     // Declared first, dropped last: PostgreSQL is up again by then.
-    let database = PostgresDatabase::create().await;
+    let database = PostgresDatabase::create(&postgres_url(), "rapport_faults").await;
     let log = temp_path("postgres.log");
     let server = Server::spawn(
         &[
@@ -768,32 +780,15 @@ async fn postgres_restart_under_write_load() {
         token: register(&base).await,
     };
 
-    const WRITERS: usize = 6;
-    let stop = Arc::new(AtomicBool::new(false));
-    let successes: Arc<Vec<AtomicUsize>> =
-        Arc::new((0..WRITERS).map(|_| AtomicUsize::new(0)).collect());
     let t0 = Instant::now();
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|id| {
-            let api = Api {
-                client: client(),
-                ..api.clone()
-            };
-            tokio::spawn(writer(
-                api,
-                Writer {
-                    id,
-                    stop: stop.clone(),
-                    successes: successes.clone(),
-                    max_rounds: 5_000,
-                    pause: Duration::from_millis(if id % 2 == 0 { 0 } else { 20 }),
-                    stop_on_no_response: false,
-                },
-            ))
-        })
-        .collect();
+    const WRITERS: usize = 6;
+    let crew = Crew::start(&api, WRITERS, 5_000, false, |id| {
+        let pause = Duration::from_millis(if id % 2 == 0 { 0 } else { 20 });
+        (client(), pause)
+    });
+    let successes = crew.successes.clone();
     let prober = {
-        let (stop, client, url) = (stop.clone(), client(), server.url("/health/ready"));
+        let (stop, client, url) = (crew.stop.clone(), client(), server.url("/health/ready"));
         tokio::spawn(async move {
             let mut probes = Vec::new();
             while !stop.load(Ordering::SeqCst) && probes.len() < 1_000 {
@@ -830,11 +825,7 @@ async fn postgres_restart_under_write_load() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    stop.store(true, Ordering::SeqCst);
-    let mut per_writer = Vec::new();
-    for task in writers {
-        per_writer.push(task.await.unwrap());
-    }
+    let per_writer = crew.finish().await;
     let probes = prober.await.unwrap();
     let writes: Vec<Write> = per_writer.iter().flatten().cloned().collect();
     eprintln!(
@@ -1020,34 +1011,14 @@ async fn sigterm_under_write_load_drains_and_loses_nothing() {
     };
 
     // Half the writers keep their connection alive, half open one per request.
-    const WRITERS: usize = 8;
-    let stop = Arc::new(AtomicBool::new(false));
-    let successes: Arc<Vec<AtomicUsize>> =
-        Arc::new((0..WRITERS).map(|_| AtomicUsize::new(0)).collect());
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|id| {
-            let client = if id % 2 == 0 {
-                client()
-            } else {
-                client_without_keep_alive()
-            };
-            let api = Api {
-                client,
-                ..api.clone()
-            };
-            tokio::spawn(writer(
-                api,
-                Writer {
-                    id,
-                    stop: stop.clone(),
-                    successes: successes.clone(),
-                    max_rounds: 2_000,
-                    pause: Duration::ZERO,
-                    stop_on_no_response: true,
-                },
-            ))
-        })
-        .collect();
+    let crew = Crew::start(&api, 8, 2_000, true, |id| {
+        let client = if id % 2 == 0 {
+            client()
+        } else {
+            client_without_keep_alive()
+        };
+        (client, Duration::ZERO)
+    });
     tokio::time::sleep(Duration::from_millis(1500)).await;
 
     // A long write in flight when the signal comes.
@@ -1071,11 +1042,7 @@ async fn sigterm_under_write_load_drains_and_loses_nothing() {
     let exited_after = term.elapsed();
     // Writers that still get answers stop a little later.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    stop.store(true, Ordering::SeqCst);
-    let mut writes = Vec::new();
-    for task in writers {
-        writes.extend(task.await.unwrap());
-    }
+    let writes: Vec<Write> = crew.finish().await.into_iter().flatten().collect();
     let import = import.await.unwrap();
     let exit = exit.unwrap_or_else(|| panic!("still running {SHUTDOWN_TIMEOUT:?} after SIGTERM"));
     eprintln!(

@@ -4,7 +4,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{AppOptions, JWT_SECRET, assert_problem, spawn_app, spawn_app_with};
+use crate::helpers::{
+    AppOptions, JWT_SECRET, assert_problem, error_fields, spawn_app, spawn_app_with,
+};
 
 #[tokio::test]
 async fn register_returns_a_session_and_normalises_the_email() {
@@ -56,14 +58,7 @@ async fn register_lists_every_invalid_field() {
         )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
-    let mut fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    fields.sort();
-    assert_eq!(fields, ["email", "name", "password"]);
+    assert_eq!(error_fields(&body), ["email", "name", "password"]);
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{assert_problem, column, spawn_app};
+use crate::helpers::{assert_problem, column, error_fields, spawn_app};
 
 #[tokio::test]
 async fn goals_are_created_for_me_and_for_contacts_and_filtered() {
@@ -115,12 +115,7 @@ async fn goal_validation_names_every_field() {
         )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
-    let fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&body);
     for field in ["contact_id", "title", "priority", "topics[0]"] {
         assert!(fields.contains(&field), "{field} in {fields:?}");
     }

@@ -8,6 +8,10 @@ use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+#[path = "../support/postgres.rs"]
+mod postgres;
+use postgres::PostgresDatabase;
+
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
 
 pub struct TestApp {
@@ -19,7 +23,8 @@ pub struct TestApp {
 
 enum TestDatabase {
     Sqlite(std::path::PathBuf),
-    Postgres { server: String, name: String },
+    /// Dropped with its own `Drop`.
+    Postgres(#[allow(dead_code)] PostgresDatabase),
 }
 
 /// Options for [`spawn_app_with`].
@@ -80,21 +85,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
 async fn fresh_database() -> (String, TestDatabase) {
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(server) => {
-            let server = server.trim_end_matches('/').to_string();
-            let name = format!("rapport_test_{}", Uuid::now_v7().simple());
-            let admin = sea_orm::Database::connect(format!("{server}/postgres"))
-                .await
-                .expect("connect to TEST_POSTGRES_URL");
-            use sea_orm::ConnectionTrait;
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("create the test database");
-            admin.close().await.ok();
-            (
-                format!("{server}/{name}"),
-                TestDatabase::Postgres { server, name },
-            )
+            let database = PostgresDatabase::create(&server, "rapport_test").await;
+            (database.url(), TestDatabase::Postgres(database))
         }
         Err(_) => {
             let path = std::env::temp_dir().join(format!("rapport-test-{}.db", Uuid::now_v7()));
@@ -108,36 +100,9 @@ async fn fresh_database() -> (String, TestDatabase) {
 
 impl Drop for TestDatabase {
     fn drop(&mut self) {
-        match self {
-            TestDatabase::Sqlite(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
-            TestDatabase::Postgres { server, name } => {
-                let (server, name) = (server.clone(), name.clone());
-                // Drop runs outside async; a small runtime on its own thread
-                // drops the database, closing the server's connections.
-                let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .unwrap();
-                    rt.block_on(async {
-                        use sea_orm::ConnectionTrait;
-                        if let Ok(admin) =
-                            sea_orm::Database::connect(format!("{server}/postgres")).await
-                        {
-                            let _ = admin
-                                .execute_unprepared(&format!(
-                                    "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                                ))
-                                .await;
-                            admin.close().await.ok();
-                        }
-                    });
-                })
-                .join();
+        if let TestDatabase::Sqlite(path) = self {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
             }
         }
     }
@@ -281,6 +246,24 @@ impl TestApp {
         assert_eq!(res.status(), StatusCode::OK, "GET {path}");
         res.json().await.unwrap()
     }
+
+    /// Asserts the server still answers `/health/live` (after abuse).
+    pub async fn assert_live(&self) {
+        let res = self.client.get(self.url("/health/live")).send().await;
+        assert_eq!(res.unwrap().status(), StatusCode::OK);
+    }
+}
+
+/// The field paths a validation problem names, sorted.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    let mut fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    fields.sort();
+    fields
 }
 
 /// The values of `field` in a list page's `data`.

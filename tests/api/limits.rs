@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, assert_problem, spawn_app};
+use crate::helpers::{TestApp, assert_problem, error_fields, spawn_app};
 
 /// `client_request_timeout` in `src/startup.rs`: the whole request head must
 /// arrive within it.
@@ -234,15 +234,7 @@ async fn ten_thousand_levels_of_nesting_are_a_clear_4xx() {
     assert_problem(res, 422, "invalid_file").await;
 
     // Still standing, and nothing half-written.
-    assert_eq!(
-        app.client
-            .get(app.url("/health/live"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    app.assert_live().await;
     let page = app.get_json("/api/v1/contacts", t).await;
     assert_eq!(page["data"].as_array().unwrap().len(), 1);
 }
@@ -279,15 +271,8 @@ async fn very_long_strings_are_422s_naming_the_field_and_limits_count_characters
         )
         .await;
     let body = assert_problem(res, 422, "validation_failed").await;
-    let mut fields: Vec<&str> = body["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
-    fields.sort();
     assert_eq!(
-        fields,
+        error_fields(&body),
         ["full_name", "headline", "interests", "notes", "why"],
         "{body}"
     );
@@ -329,15 +314,7 @@ async fn very_long_strings_are_422s_naming_the_field_and_limits_count_characters
         .get(&format!("/api/v1/contacts/{}", "x".repeat(60_000)), t)
         .await;
     assert_problem(res, 400, "invalid_path").await;
-    assert_eq!(
-        app.client
-            .get(app.url("/health/live"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    app.assert_live().await;
 }
 
 #[tokio::test]

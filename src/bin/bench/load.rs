@@ -78,6 +78,8 @@ const PASSWORD: &str = "load bench password";
 const IDS_IN_SCRIPTS: usize = 1000;
 
 const REPORT_LUA: &str = include_str!("../../../bench/wrk/report.lua");
+/// What the scripts that take ids load from their own folder.
+const ROTATE_LUA: &str = include_str!("../../../bench/wrk/rotate.lua");
 
 /// How a scenario makes its requests.
 #[derive(Clone, Copy)]
@@ -483,18 +485,14 @@ async fn drive(
         .build()?;
     let base = &server.base;
 
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": EMAIL, "password": PASSWORD, "name": "Load"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    let user_id: Uuid = session["user"]["id"]
-        .as_str()
-        .context("register returned no user id")?
-        .parse()?;
+    let user_id = crate::authenticate(
+        &client,
+        base,
+        "register",
+        json!({"email": EMAIL, "password": PASSWORD, "name": "Load"}),
+    )
+    .await?
+    .user_id;
 
     // Seeded through the domain functions over a connection of our own,
     // while the (idle) server holds its pool.
@@ -544,6 +542,7 @@ async fn drive(
 
     let step = (ids.len() / IDS_IN_SCRIPTS).max(1);
     let ids_file = dir.join("contact-ids.txt");
+    std::fs::write(dir.join("rotate.lua"), ROTATE_LUA)?;
     let mut listing = String::new();
     for id in ids.iter().step_by(step) {
         writeln!(listing, "{id}")?;
@@ -633,18 +632,10 @@ async fn drive(
 }
 
 async fn login(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": EMAIL, "password": PASSWORD}))
-        .send()
+    let body = json!({"email": EMAIL, "password": PASSWORD});
+    Ok(crate::authenticate(client, base, "login", body)
         .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    Ok(session["access_token"]
-        .as_str()
-        .context("login returned no access token")?
-        .to_string())
+        .access_token)
 }
 
 /// One wrk run; its own report goes to standard error, the numbers come

@@ -52,6 +52,40 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
+/// An account the benchmark drives the server as.
+struct Session {
+    user_id: Uuid,
+    access_token: String,
+}
+
+/// `POST /api/v1/auth/{action}` (register or login) with `body`.
+async fn authenticate(
+    client: &reqwest::Client,
+    base: &str,
+    action: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<Session> {
+    use anyhow::Context;
+    let session: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/{action}"))
+        .json(&body)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(Session {
+        user_id: session["user"]["id"]
+            .as_str()
+            .context("no user id in the session")?
+            .parse()?,
+        access_token: session["access_token"]
+            .as_str()
+            .context("no access token in the session")?
+            .to_string(),
+    })
+}
+
 /// What removes a benchmark database.
 type Cleanup = Pin<Box<dyn Future<Output = ()>>>;
 

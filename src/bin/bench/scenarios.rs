@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 use rapport::config::Settings;
 use rapport::startup::Application;
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -84,14 +83,12 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": "bench@example.com", "password": "bench password 123", "name": "Bench"}))
-        .send()
+    let credentials = json!({"email": "bench@example.com", "password": "bench password 123"});
+    let mut registration = credentials.clone();
+    registration["name"] = json!("Bench");
+    let user_id = crate::authenticate(&client, &base, "register", registration)
         .await?
-        .json()
-        .await?;
-    let user_id: Uuid = session["user"]["id"].as_str().unwrap_or_default().parse()?;
+        .user_id;
 
     let started = Instant::now();
     let db = rapport::db::connect(&settings.database).await?;
@@ -109,17 +106,9 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     );
 
     // Seeding can outlast an access token (15 minutes): log in afresh.
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"email": "bench@example.com", "password": "bench password 123"}))
-        .send()
+    let token = crate::authenticate(&client, &base, "login", credentials)
         .await?
-        .json()
-        .await?;
-    let token = session["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .access_token;
 
     if args.import_rows > 0 {
         import_linkedin(&client, &base, args.import_rows).await?;
@@ -287,17 +276,10 @@ fn linkedin_export(rows: usize) -> String {
 
 /// Times importing a generated LinkedIn export into a new account, twice.
 async fn import_linkedin(client: &reqwest::Client, base: &str, rows: usize) -> anyhow::Result<()> {
-    let session: Value = client
-        .post(format!("{base}/api/v1/auth/register"))
-        .json(&json!({"email": "importer@example.com", "password": "bench password 123", "name": "Importer"}))
-        .send()
+    let importer = json!({"email": "importer@example.com", "password": "bench password 123", "name": "Importer"});
+    let token = crate::authenticate(client, base, "register", importer)
         .await?
-        .json()
-        .await?;
-    let token = session["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
+        .access_token;
     let file = linkedin_export(rows);
     for round in ["into an empty account", "again (every row matches)"] {
         let started = Instant::now();

@@ -95,8 +95,14 @@ pub async fn get_contact(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let contact = contacts::get(&state.db, who.owner, id.into_inner()).await?;
+    let id = id.into_inner();
+    let contact = match contacts::get_if_fresh(&state.db, who.owner, id).await? {
+        Some(contact) => contact,
+        None => {
+            ensure_fresh(&state, who.owner).await?;
+            contacts::get(&state.db, who.owner, id).await?
+        }
+    };
     Ok(json_with_etag(StatusCode::OK, &contact))
 }
 

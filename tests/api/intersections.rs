@@ -241,6 +241,31 @@ async fn the_seed_network_has_exactly_the_expected_intersections() {
     assert_problem(res, 400, "invalid_query").await;
 }
 
+/// `GET /contacts/{id}` reads the contact and the intersections' freshness in
+/// one statement; after a change it must still answer the recomputed count.
+#[tokio::test]
+async fn a_contacts_intersection_count_is_current_on_the_first_read_after_a_change() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let n = seed_network(&app, t).await;
+    let learner = format!("/api/v1/contacts/{}", n.learner);
+    // No read of /intersections in between: this read finds them stale.
+    assert_eq!(app.get_json(&learner, t).await["intersection_count"], 1);
+    // And again, now current.
+    assert_eq!(app.get_json(&learner, t).await["intersection_count"], 1);
+
+    let res = app
+        .delete(&format!("/api/v1/goals/{}", n.learner_goal), t)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(app.get_json(&learner, t).await["intersection_count"], 0);
+
+    let other = app.register().await;
+    let res = app.get(&learner, &other.access_token).await;
+    assert_problem(res, 404, "not_found").await;
+}
+
 #[tokio::test]
 async fn ids_are_stable_and_decisions_survive_recomputation() {
     let app = spawn_app().await;

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::domain::enums::{Source, Stage};
 use crate::domain::patch::Patch;
-use crate::domain::tenancy::Owner;
+use crate::domain::tenancy::{OwnedById, Owner};
 use crate::error::AppError;
 
 /// One contact, or a 404.
@@ -30,6 +30,56 @@ pub async fn get(
         .get::<contact::Entity>(db, id)
         .await
         .map(Contact::from)
+}
+
+/// One contact, or a 404, in the same statement as the owner's intersection
+/// versions: `None` when the stored intersections are stale (its
+/// `intersection_count` may be too), and the caller refreshes and reads again.
+/// The common case, nothing changed, is then one statement instead of two.
+pub async fn get_if_fresh(
+    db: &impl sea_orm::ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+) -> Result<Option<Contact>, AppError> {
+    use sea_orm::{
+        ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QuerySelect,
+        sea_query::Expr,
+    };
+
+    #[derive(FromQueryResult)]
+    struct Row {
+        #[sea_orm(nested)]
+        contact: contact::Model,
+        network_version: i64,
+        intersections_version: i64,
+    }
+
+    let row = owner
+        .find::<contact::Entity>()
+        .filter(contact::Column::Id.eq(id))
+        .join(
+            JoinType::InnerJoin,
+            contact::Entity::belongs_to(entity::user::Entity)
+                .from(contact::Column::OwnerId)
+                .to(entity::user::Column::Id)
+                .into(),
+        )
+        .column_as(
+            Expr::col((entity::user::Entity, entity::user::Column::NetworkVersion)),
+            "network_version",
+        )
+        .column_as(
+            Expr::col((
+                entity::user::Entity,
+                entity::user::Column::IntersectionsVersion,
+            )),
+            "intersections_version",
+        )
+        .into_model::<Row>()
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(<contact::Entity as OwnedById>::NAME))?;
+    Ok((row.network_version == row.intersections_version).then(|| Contact::from(row.contact)))
 }
 
 /// A contact as the API shows it.

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod intersections;
+pub mod memory;
 pub mod openapi;
 pub mod routes;
 pub mod seed;

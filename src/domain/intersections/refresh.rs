@@ -135,6 +135,10 @@ pub(crate) fn goal_item(
     }
 }
 
+/// Items from which a recomputation hands its freed memory back to the
+/// system (below it, the memory is small and soon reused).
+const LARGE_NETWORK: usize = 10_000;
+
 /// Recomputes the user's intersections if the network changed since they
 /// were last computed. Cheap when nothing changed: one primary-key read.
 ///
@@ -185,6 +189,9 @@ async fn refresh(state: &AppState, owner: Owner) -> Result<(), AppError> {
     txn.commit().await?;
     // Introductions and "people for a goal" start from this network.
     cache.insert(owner, version, network);
+    if items >= LARGE_NETWORK {
+        tokio::task::spawn_blocking(crate::memory::release_free_memory);
+    }
     tracing::info!(
         items,
         inserted = changes.inserted,

@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::enums::{Source, Stage};
+use crate::domain::intersections::refresh::stale_version;
 use crate::domain::patch::Patch;
 use crate::domain::tenancy::{OwnedById, Owner};
 use crate::error::AppError;
@@ -79,7 +80,10 @@ pub async fn get_if_fresh(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(<contact::Entity as OwnedById>::NAME))?;
-    Ok((row.network_version == row.intersections_version).then(|| Contact::from(row.contact)))
+    let versions = (row.network_version, row.intersections_version);
+    Ok(stale_version(versions)
+        .is_none()
+        .then(|| Contact::from(row.contact)))
 }
 
 /// A contact as the API shows it.

@@ -225,8 +225,13 @@ async fn serialize_refreshes(db: &impl ConnectionTrait, owner: Owner) -> Result<
 /// The network version to compute for, when the stored intersections lag
 /// behind it.
 async fn versions(db: &impl ConnectionTrait, owner: Owner) -> Result<Option<i64>, AppError> {
-    let row = version_pair(db, owner).await?;
-    Ok(row.and_then(|(network, computed)| (network != computed).then_some(network)))
+    Ok(version_pair(db, owner).await?.and_then(stale_version))
+}
+
+/// Of a user's `(network_version, intersections_version)`, the network's
+/// version when the stored intersections were computed from an older one.
+pub(crate) fn stale_version((network, computed): (i64, i64)) -> Option<i64> {
+    (network != computed).then_some(network)
 }
 
 /// The user's `(network_version, intersections_version)`; `None` once the

@@ -10,6 +10,8 @@ pub mod idempotency_key;
 pub mod interaction;
 pub mod interaction_contact;
 pub mod intersection;
+pub mod introduction_decision;
+pub mod own_concept;
 pub mod refresh_token;
 pub mod tags;
 pub mod user;

@@ -22,6 +22,8 @@ pub struct Model {
     pub network_version: i64,
     /// The `network_version` the stored intersections were computed from.
     pub intersections_version: i64,
+    /// The engine (model and vocabulary version) they were computed with.
+    pub intersections_engine: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

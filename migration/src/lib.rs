@@ -7,6 +7,7 @@ mod m20261121_000001_create_account;
 mod m20261121_000002_create_contacts_and_interactions;
 mod m20261122_000003_sqlite_planner_statistics;
 mod m20261122_000004_create_goals_and_intersections;
+mod m20261130_000005_concepts_and_decisions;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_create_contacts_and_interactions::Migration),
             Box::new(m20261122_000003_sqlite_planner_statistics::Migration),
             Box::new(m20261122_000004_create_goals_and_intersections::Migration),
+            Box::new(m20261130_000005_concepts_and_decisions::Migration),
         ]
     }
 }

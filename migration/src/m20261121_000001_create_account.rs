@@ -127,6 +127,7 @@ pub enum Users {
     UpdatedAt,
     NetworkVersion,
     IntersectionsVersion,
+    IntersectionsEngine,
 }
 
 #[derive(DeriveIden)]

@@ -251,7 +251,7 @@ enum GoalTopics {
 }
 
 #[derive(DeriveIden)]
-enum Intersections {
+pub(crate) enum Intersections {
     Table,
     Id,
     OwnerId,

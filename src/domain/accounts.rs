@@ -165,6 +165,7 @@ pub async fn register(
         // added these columns can return NULL for them from RETURNING.
         network_version: Set(0),
         intersections_version: Set(0),
+        intersections_engine: Set(0),
     }
     .insert(&txn)
     .await

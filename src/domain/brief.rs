@@ -55,6 +55,7 @@ pub struct Brief {
 #[tracing::instrument(skip_all, fields(user_id = %owner.id(), contact_id = %id))]
 pub async fn brief(db: &impl ConnectionTrait, owner: Owner, id: Uuid) -> Result<Brief, AppError> {
     let contact: Contact = owner.get::<contact::Entity>(db, id).await?.into();
+    let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
     let active: Vec<Goal> = owner
         .find::<goal::Entity>()
         .filter(goal::Column::ContactId.eq(id))
@@ -64,7 +65,7 @@ pub async fn brief(db: &impl ConnectionTrait, owner: Owner, id: Uuid) -> Result<
         .all(db)
         .await?
         .into_iter()
-        .map(Goal::from)
+        .map(|g| Goal::read(g, &lexicon))
         .collect();
     let (goals, offers): (Vec<Goal>, Vec<Goal>) =
         active.into_iter().partition(|g| g.kind == GoalKind::Goal);

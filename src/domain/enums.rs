@@ -142,6 +142,10 @@ string_enum!(
         TheyCanHelp => "they_can_help",
         /// We share interests: an ice-breaker.
         SharedInterest => "shared_interest",
+        /// My goal and theirs complete each other: each looks for what the
+        /// other's goal brings (hiring and job seeking, fundraising and
+        /// investing, finding speakers and wanting to speak).
+        ComplementaryGoal => "complementary_goal",
     }
 );
 

@@ -5,7 +5,10 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{contact, goal, interaction, interaction_contact, intersection};
+use entity::{
+    contact, goal, interaction, interaction_contact, intersection, introduction_decision,
+    own_concept,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -15,8 +18,10 @@ use crate::domain::enums::{IntersectionOrigin, IntersectionStatus};
 use crate::domain::goals::Goal;
 use crate::domain::interactions::Interaction;
 use crate::domain::intersections::Intersection;
+use crate::domain::intersections::introductions::IntroductionDecision;
 use crate::domain::profile::{self, Profile};
 use crate::domain::tenancy::Owner;
+use crate::domain::vocabulary::OwnConcept;
 use crate::error::AppError;
 
 /// The `format` of an export document.
@@ -47,6 +52,10 @@ pub struct Export {
     /// Your decisions: confirmed and dismissed intersections, and those you
     /// recorded. Suggestions are left out; the engine finds them again.
     pub intersections: Vec<Intersection>,
+    /// Your decisions about introductions, oldest first.
+    pub introductions: Vec<IntroductionDecision>,
+    /// Your own vocabulary, oldest first.
+    pub vocabulary: Vec<OwnConcept>,
 }
 
 /// What `GET /export` can produce.
@@ -67,6 +76,7 @@ pub enum ExportFormat {
 pub async fn export(db: &impl ConnectionTrait, owner: Owner) -> Result<Export, AppError> {
     let profile = profile::get(db, owner).await?;
     let contacts = contacts(db, owner).await?;
+    let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
     let goals = owner
         .find::<goal::Entity>()
         .order_by_asc(goal::Column::CreatedAt)
@@ -74,7 +84,7 @@ pub async fn export(db: &impl ConnectionTrait, owner: Owner) -> Result<Export, A
         .all(db)
         .await?
         .into_iter()
-        .map(Goal::from)
+        .map(|g| Goal::read(g, &lexicon))
         .collect();
     let mut participants: HashMap<uuid::Uuid, Vec<uuid::Uuid>> = HashMap::new();
     for link in owner
@@ -114,6 +124,24 @@ pub async fn export(db: &impl ConnectionTrait, owner: Owner) -> Result<Export, A
         .into_iter()
         .map(Intersection::from)
         .collect();
+    let introductions = owner
+        .find::<introduction_decision::Entity>()
+        .order_by_asc(introduction_decision::Column::CreatedAt)
+        .order_by_asc(introduction_decision::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(IntroductionDecision::from)
+        .collect();
+    let vocabulary = owner
+        .find::<own_concept::Entity>()
+        .order_by_asc(own_concept::Column::CreatedAt)
+        .order_by_asc(own_concept::Column::Id)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(OwnConcept::from)
+        .collect();
     Ok(Export {
         format: FORMAT,
         version: VERSION,
@@ -123,6 +151,8 @@ pub async fn export(db: &impl ConnectionTrait, owner: Owner) -> Result<Export, A
         goals,
         interactions,
         intersections,
+        introductions,
+        vocabulary,
     })
 }
 

@@ -20,3 +20,4 @@ pub mod patch;
 pub mod profile;
 pub mod tenancy;
 pub mod validate;
+pub mod vocabulary;

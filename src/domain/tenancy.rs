@@ -134,6 +134,8 @@ owned!(
     interaction => "interaction",
     goal => "goal",
     intersection => "intersection",
+    introduction_decision => "introduction",
+    own_concept => "vocabulary entry",
 );
 
 impl Owned for entity::goal_topic::Entity {

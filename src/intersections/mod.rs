@@ -53,18 +53,26 @@
 //! and every output is fully sorted. The same items in any order give the
 //! same results, scores and ids.
 
+pub mod concepts;
+pub mod labelled;
 mod network;
 mod parallel;
 pub mod text;
+pub mod vocabulary;
 
 #[cfg(test)]
+mod concept_tests;
+#[cfg(test)]
 mod tests;
+
+use std::collections::HashSet;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub use network::Network;
+pub use vocabulary::{Lexicon, UserConcept};
 
 /// How much more a tag weighs than a word with the same idf.
 pub const TAG_WEIGHT: f64 = 2.0;
@@ -73,16 +81,32 @@ pub const TAG_WEIGHT: f64 = 2.0;
 /// label mean the same topic, even when the rest of their text differs.
 pub const TAG_BONUS: f64 = 0.05;
 
-/// The lowest score that counts as an intersection.
-///
-/// 0.1 is what one distinctive word shared by two short texts gives (a goal
-/// made only of the tag "podcasting" and a text about podcasting score 0.11).
-/// A shared tag adds [`TAG_BONUS`], which is not enough on its own: a tag that
-/// a large part of the network uses ("marketing" on every other goal) weighs
-/// little and needs more in common, or it would tie everyone to everyone. A
-/// word that most items hold weighs too little, and one that every item holds
-/// weighs nothing.
-pub const MIN_SCORE: f64 = 0.1;
+/// How much more a concept weighs than a word with the same idf, before its
+/// own vocabulary weight: a concept is what the text means, read with the
+/// company its words keep, where a word is only what it says.
+pub const CONCEPT_WEIGHT: f64 = 2.0;
+
+/// A leftover word's weight relative to a concept's.
+pub const WORD_WEIGHT: f64 = 1.0;
+
+/// What a pair must share outside gated concepts before the gated ones
+/// count: two people hiring meet only once they also share the field.
+pub const GATE_FLOOR: f64 = 0.02;
+
+/// The lowest score that counts as an intersection, the same for every
+/// kind, for introductions and for people: one threshold, in code, spec and
+/// README.
+pub const MIN_SCORE: f64 = 0.15;
+
+/// The version of the scoring model: raise it with any change to how items
+/// are read or scored, so that stored intersections are recomputed.
+pub const MODEL_VERSION: i64 = 2;
+
+/// The model and the built-in vocabulary's version, in one number: stored
+/// intersections computed with another are stale.
+pub fn engine_version() -> i64 {
+    (MODEL_VERSION << 32) | i64::from(vocabulary::Vocabulary::builtin().version)
+}
 
 /// At most this many reasons are given for one intersection.
 pub const MAX_REASONS: usize = 5;
@@ -134,14 +158,19 @@ pub enum Kind {
     TheyCanHelp,
     /// The user's and the contact's interests overlap.
     SharedInterest,
+    /// The user's goal and the contact's complete each other: one looks for
+    /// what the other offers by pursuing their own goal (hiring and job
+    /// seeking, fundraising and investing).
+    ComplementaryGoal,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::SharedGoal,
         Kind::ICanHelp,
         Kind::TheyCanHelp,
         Kind::SharedInterest,
+        Kind::ComplementaryGoal,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -150,6 +179,7 @@ impl Kind {
             Kind::ICanHelp => "i_can_help",
             Kind::TheyCanHelp => "they_can_help",
             Kind::SharedInterest => "shared_interest",
+            Kind::ComplementaryGoal => "complementary_goal",
         }
     }
 
@@ -164,17 +194,54 @@ impl Kind {
 pub enum Via {
     Word,
     Tag,
+    Concept,
 }
 
-/// One shared term and how much it contributed to a score.
+/// How the two items relate through a term.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// Both hold it (in whatever words).
+    #[default]
+    Same,
+    /// Each holds one of two complementary concepts.
+    Complement,
+}
+
+/// One shared term (or pair of complementary concepts) and how much it
+/// contributed to a score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Reason {
-    /// A readable form: the tag itself, or the shortest word of the network
+    /// A readable form: the concept's label ("fundraising ↔ investing" for
+    /// complements), the tag itself, or the shortest word of the network
     /// that has this stem.
     pub term: String,
     pub via: Via,
+    #[serde(default)]
+    pub relation: Relation,
+    /// Concept ids: one for the same concept, two (in item order) for
+    /// complements; empty for words and tags.
+    #[serde(default)]
+    pub concepts: Vec<String>,
+    /// What each item wrote for the concept, in item order; empty for words
+    /// and tags.
+    #[serde(default)]
+    pub phrases: Vec<String>,
     /// Product of the term's weights in the two items, rounded to 4 decimals.
     pub weight: f64,
+}
+
+/// What searches leave out: contacts resting or archived, pairs of contacts
+/// whose introduction was dismissed, items whose match was dismissed.
+#[derive(Clone, Debug, Default)]
+pub struct Skip {
+    pub contacts: HashSet<Uuid>,
+    /// Unordered pairs of contacts.
+    pub pairs: HashSet<(Uuid, Uuid)>,
+    /// Items never to match ([`Network::people_for`] only).
+    pub items: HashSet<Uuid>,
 }
 
 /// An intersection between the user and one contact.
@@ -200,6 +267,8 @@ pub enum MatchKind {
     OfferMeetsGoal,
     /// `from` and `to` are alike goals.
     SharedGoal,
+    /// `from` and `to` are goals that complete each other.
+    ComplementaryGoal,
 }
 
 impl MatchKind {
@@ -207,13 +276,18 @@ impl MatchKind {
         match self {
             MatchKind::OfferMeetsGoal => "offer_meets_goal",
             MatchKind::SharedGoal => "shared_goal",
+            MatchKind::ComplementaryGoal => "complementary_goal",
         }
     }
 
     pub fn parse(s: &str) -> Option<MatchKind> {
-        [MatchKind::OfferMeetsGoal, MatchKind::SharedGoal]
-            .into_iter()
-            .find(|kind| kind.as_str() == s)
+        [
+            MatchKind::OfferMeetsGoal,
+            MatchKind::SharedGoal,
+            MatchKind::ComplementaryGoal,
+        ]
+        .into_iter()
+        .find(|kind| kind.as_str() == s)
     }
 }
 

@@ -233,8 +233,10 @@ fn made_up_words(count: usize, syllables: &[&str], parts: usize) -> Vec<String> 
 
 /// A network of `contacts` contacts holding `goals_and_offers` goals and
 /// offers (each 6-10 words from a 2,000-word vocabulary and 1-3 tags out of
-/// 500, drawn with [`Zipf`] `skew`), every second contact with an interests
-/// item, plus 20 items of the user.
+/// 500, drawn with [`Zipf`] `skew`, and in every second one a phrase of the
+/// built-in vocabulary, so that concepts, complements and gated concepts
+/// take part), every second contact with an interests item, plus 20 items of
+/// the user.
 pub(super) fn synthetic(
     contacts: usize,
     goals_and_offers: usize,
@@ -251,6 +253,12 @@ pub(super) fn synthetic(
     let mut random = Random(seed);
     let vocabulary = made_up_words(2_000, WORD_SYLLABLES, 3);
     let tag_names = made_up_words(500, TAG_SYLLABLES, 3);
+    let phrases: Vec<&str> = vocabulary::Vocabulary::builtin()
+        .concepts
+        .iter()
+        .flat_map(|concept| concept.phrases.iter().take(3).map(String::as_str))
+        .collect();
+    let phrase_distribution = Zipf::new(phrases.len(), skew / 2.0);
     let word_distribution = Zipf::new(vocabulary.len(), skew);
     let tag_distribution = Zipf::new(tag_names.len(), skew);
     let contact_ids: Vec<Uuid> = (0..contacts).map(|_| random.uuid()).collect();
@@ -261,9 +269,13 @@ pub(super) fn synthetic(
         } else {
             6 + random.below(5)
         };
-        let text: Vec<&str> = (0..words)
+        let mut text: Vec<&str> = (0..words)
             .map(|_| vocabulary[word_distribution.pick(random)].as_str())
             .collect();
+        if words > 0 && random.below(2) == 0 {
+            let at = random.below(text.len());
+            text.insert(at, phrases[phrase_distribution.pick(random)]);
+        }
         let tags = (0..1 + random.below(3))
             .map(|_| tag_names[tag_distribution.pick(random)].clone())
             .collect();
@@ -409,7 +421,7 @@ fn intersections_with_one_contact_are_that_contacts_part_of_all() {
 fn seeds_give_exactly_one_introduction() {
     let s = seeds();
     let network = Network::build(s.items);
-    let introductions = network.introductions(10);
+    let introductions = network.introductions(10, &Skip::default());
     println!("{introductions:?}");
     // Only M's coaching on winning clients for studios meets a contact's goal
     // (P's: more clients for the studio).
@@ -430,7 +442,7 @@ fn seeds_give_exactly_one_introduction() {
             .iter()
             .all(|i| i.contacts.0 != s.u && i.contacts.1 != s.u)
     );
-    assert!(network.introductions(0).is_empty());
+    assert!(network.introductions(0, &Skip::default()).is_empty());
 }
 
 #[test]
@@ -443,7 +455,7 @@ fn people_for_ranks_contacts_that_meet_a_goal() {
         .iter()
         .find(|item| item.id == s.my_podcast_goal)
         .unwrap();
-    let people = network.people_for(my_goal, None);
+    let people = network.people_for(my_goal, None, &Skip::default());
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].contact_id, s.p);
     assert_eq!(people[0].matches[0].kind, MatchKind::OfferMeetsGoal);
@@ -464,13 +476,17 @@ fn people_for_ranks_contacts_that_meet_a_goal() {
         "Edit the audio of my xylophone podcast",
         &[],
     );
-    let people = network.people_for(&outside, None);
+    let people = network.people_for(&outside, None, &Skip::default());
     assert_eq!(people[0].contact_id, s.p);
-    assert!(network.people_for(&outside, Some(s.p)).is_empty());
+    assert!(
+        network
+            .people_for(&outside, Some(s.p), &Skip::default())
+            .is_empty()
+    );
 
     // A contact's goal: the holder is excluded, M's coaching is found.
     let p_goal = s.items.iter().find(|item| item.id == s.p_goal).unwrap();
-    let people = network.people_for(p_goal, Some(s.p));
+    let people = network.people_for(p_goal, Some(s.p), &Skip::default());
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].contact_id, s.m);
     assert_eq!(people[0].matches[0].from, s.m_offer);
@@ -481,7 +497,7 @@ fn people_for_ranks_contacts_that_meet_a_goal() {
         .iter()
         .find(|item| item.id == s.my_pm_offer)
         .unwrap();
-    let people = network.people_for(my_offer, None);
+    let people = network.people_for(my_offer, None, &Skip::default());
     assert_eq!(people.len(), 1);
     assert_eq!(people[0].contact_id, s.l);
     assert_eq!(people[0].matches[0].from, s.l_goal);
@@ -518,7 +534,7 @@ fn a_word_that_every_item_has_makes_no_intersection() {
     ];
     let network = Network::build(items);
     assert!(network.intersections().is_empty());
-    assert!(network.introductions(10).is_empty());
+    assert!(network.introductions(10, &Skip::default()).is_empty());
 }
 
 #[test]
@@ -635,9 +651,9 @@ fn shuffled_inputs_give_identical_results() {
     items.extend(synthetic(300, 1_500, 7, 1.0));
     let network = Network::build(items.clone());
     let found = network.intersections();
-    let introductions = network.introductions(3);
+    let introductions = network.introductions(3, &Skip::default());
     let asked = items[0].clone();
-    let people = network.people_for(&asked, None);
+    let people = network.people_for(&asked, None, &Skip::default());
     assert!(!found.is_empty() && !introductions.is_empty() && !people.is_empty());
 
     let mut random = Random(42);
@@ -645,8 +661,8 @@ fn shuffled_inputs_give_identical_results() {
         random.shuffle(&mut items);
         let shuffled = Network::build(items.clone());
         assert_eq!(shuffled.intersections(), found);
-        assert_eq!(shuffled.introductions(3), introductions);
-        assert_eq!(shuffled.people_for(&asked, None), people);
+        assert_eq!(shuffled.introductions(3, &Skip::default()), introductions);
+        assert_eq!(shuffled.people_for(&asked, None, &Skip::default()), people);
     }
     for f in &found {
         let (mine, theirs) = match (f.mine, f.theirs) {
@@ -669,12 +685,12 @@ fn people_for_does_not_depend_on_input_order() {
         .collect();
     let before: Vec<Vec<Person>> = goals
         .iter()
-        .map(|goal| network.people_for(goal, None))
+        .map(|goal| network.people_for(goal, None, &Skip::default()))
         .collect();
     Random(5).shuffle(&mut items);
     let shuffled = Network::build(items);
     for (goal, expected) in goals.iter().zip(before) {
-        assert_eq!(shuffled.people_for(goal, None), expected);
+        assert_eq!(shuffled.people_for(goal, None, &Skip::default()), expected);
     }
 }
 
@@ -720,9 +736,9 @@ fn an_empty_network_finds_nothing() {
     let network = Network::build(Vec::new());
     assert!(network.is_empty());
     assert!(network.intersections().is_empty());
-    assert!(network.introductions(5).is_empty());
+    assert!(network.introductions(5, &Skip::default()).is_empty());
     let goal = item(id(1), Holder::Me, Facet::Goal, "Anything", &[]);
-    assert!(network.people_for(&goal, None).is_empty());
+    assert!(network.people_for(&goal, None, &Skip::default()).is_empty());
 }
 
 /// Builds the benchmark network and prints how long each search takes.
@@ -744,7 +760,7 @@ fn benchmark(skew: f64) {
     let one = started.elapsed();
 
     let started = Instant::now();
-    let introductions = network.introductions(10);
+    let introductions = network.introductions(10, &Skip::default());
     let introduce = started.elapsed();
 
     let goal = Item {
@@ -755,7 +771,7 @@ fn benchmark(skew: f64) {
         tags: Vec::new(),
     };
     let started = Instant::now();
-    let people = network.people_for(&goal, None);
+    let people = network.people_for(&goal, None, &Skip::default());
     let rank = started.elapsed();
 
     println!("skew {skew}: {item_count} items");

@@ -230,8 +230,24 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn is_meaningful(token: &str) -> bool {
-    token.chars().nth(1).is_some() && !token.chars().all(|c| c.is_numeric()) && !is_stop_word(token)
+/// Whether a folded token can say what a text is about: not a single
+/// character, not a number or an amount ("2024", "5m", "10k", "3rd"), not a
+/// stop word.
+pub fn is_meaningful(token: &str) -> bool {
+    token.chars().nth(1).is_some() && !is_number_like(token) && !is_stop_word(token)
+}
+
+fn is_number_like(token: &str) -> bool {
+    let digits = token.chars().take_while(|c| c.is_numeric()).count();
+    let rest = &token[token
+        .char_indices()
+        .nth(digits)
+        .map_or(token.len(), |(i, _)| i)..];
+    digits > 0
+        && [
+            "", "k", "m", "mm", "bn", "b", "x", "s", "st", "nd", "rd", "th",
+        ]
+        .contains(&rest)
 }
 
 /// Turns text into word stems, keeping the surface word each came from so
@@ -318,6 +334,7 @@ mod tests {
     #[test]
     fn numbers_single_letters_and_stop_words_are_dropped() {
         assert_eq!(tokens("2024 a x 42 q3 budget"), vec!["q3", "budget"]);
+        assert_eq!(tokens("$1.5M 10k 3rd 1990s b2b k8s"), vec!["b2b", "k8s"]);
         assert_eq!(tokens("The cats and the dogs"), vec!["cats", "dogs"]);
         assert_eq!(
             tokens("I want someone to help me get new clients"),

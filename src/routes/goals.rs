@@ -10,7 +10,7 @@ use crate::auth::Principal;
 use crate::db;
 use crate::domain::goals::list::GoalFilters;
 use crate::domain::goals::{self, CreateGoal, Goal, UpdateGoal};
-use crate::domain::intersections::matching::{self, PeopleParams, Person};
+use crate::domain::intersections::people::{self, PeopleParams, Person};
 use crate::domain::page::Page;
 use crate::error::AppError;
 use crate::http::conditional::{IfMatch, json_with_etag};
@@ -146,9 +146,13 @@ pub async fn delete_goal(
 /// Who can help with this goal?
 ///
 /// Contacts ranked by how well their goals and offers meet this one: for a
-/// goal, their offers (`can_help`) and the same pursuits (`same_goal`); for an
-/// offer, their goals (`needs_this`). Works for any goal, active or not, yours
-/// or a contact's (that contact is left out).
+/// goal, their offers (`can_help`), the same pursuits (`same_goal`) and goals
+/// that complete it (`complementary_goal`); for an offer, their goals
+/// (`needs_this`). Works for any goal, active or not, yours or a contact's
+/// (that contact is left out). Resting contacts (archived, or `not_now`
+/// before their `revisit_on`) are left out, and so are the pairs you
+/// dismissed: intersections with your goal, introductions of the contact
+/// whose goal it is.
 #[utoipa::path(
     tag = "goals",
     params(("id" = Uuid, Path, description = "The goal's id."), PeopleParams),
@@ -161,7 +165,7 @@ pub async fn goal_people(
     id: web::Path<Uuid>,
     params: ApiQuery<PeopleParams>,
 ) -> Result<HttpResponse, AppError> {
-    let page = matching::people(
+    let page = people::people(
         &state.db,
         &state.networks,
         who.owner,

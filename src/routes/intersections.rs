@@ -8,7 +8,9 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::db;
-use crate::domain::intersections::matching::{self, Introduction, IntroductionFilters};
+use crate::domain::intersections::introductions::{
+    self, Introduction, IntroductionFilters, UpdateIntroduction,
+};
 use crate::domain::intersections::refresh::ensure_fresh;
 use crate::domain::intersections::{
     self, CreateIntersection, Intersection, IntersectionFilters, UpdateIntersection,
@@ -25,15 +27,19 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(create_intersection)
         .service(get_intersection)
         .service(update_intersection)
-        .service(list_introductions);
+        .service(list_introductions)
+        .service(get_introduction)
+        .service(update_introduction);
 }
 
 /// Where you and your contacts meet, best first.
 ///
 /// Computed from active goals, offers and interests: `shared_goal` (your goal
-/// and theirs), `i_can_help` (your offer, their goal), `they_can_help` (their
+/// and theirs, alike), `complementary_goal` (your goal and theirs complete
+/// each other), `i_can_help` (your offer, their goal), `they_can_help` (their
 /// offer, your goal), `shared_interest`. Dismissed ones are left out unless
-/// `status=dismissed` asks for them.
+/// `status=dismissed` asks for them; archived contacts never appear, and
+/// resting ones (`not_now` before their `revisit_on`) are not suggested.
 #[utoipa::path(
     tag = "intersections",
     params(IntersectionFilters),
@@ -134,9 +140,13 @@ pub async fn update_intersection(
 
 /// Which two of your contacts should meet.
 ///
-/// Pairs where one's offer meets the other's goal, or both pursue the same
-/// goal, best first; never a pair whose goals and offers do not meet. Each
-/// contact keeps its ten best partners.
+/// Pairs where one's offer meets the other's goal, both pursue the same goal,
+/// or their goals complete each other, best first; never a pair whose goals
+/// and offers do not meet. Each contact keeps its ten best partners.
+/// Dismissed introductions are left out unless `status=dismissed` asks for
+/// them; confirmed ones stay listed even when the engine stops finding them.
+/// Resting contacts (archived, or `not_now` before their `revisit_on`) are
+/// not suggested; archived ones never appear.
 #[utoipa::path(
     tag = "intersections",
     params(IntroductionFilters),
@@ -148,6 +158,63 @@ pub async fn list_introductions(
     who: Principal,
     filters: ApiQuery<IntroductionFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = matching::introductions(&state.db, &state.networks, who.owner, filters.0).await?;
+    let page = introductions::list(&state.db, &state.networks, who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// Get an introduction: one suggested now, or one you decided about.
+#[utoipa::path(
+    tag = "intersections",
+    params(("id" = Uuid, Path, description = "The introduction's id.")),
+    responses((status = 200, description = "The introduction.", body = Introduction,
+        headers(("ETag" = String, description = "Send as `If-Match` to update safely."))))
+)]
+#[get("/introductions/{id}")]
+pub async fn get_introduction(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let found = introductions::get(&state.db, &state.networks, who.owner, id.into_inner()).await?;
+    Ok(json_with_etag(StatusCode::OK, &found))
+}
+
+/// Confirm or dismiss an introduction, or note something about it.
+///
+/// The decision is kept by the introduction's id (the pair of contacts), so
+/// it survives every recomputation: a dismissed pair is never suggested
+/// again, whatever changes in their goals.
+#[utoipa::path(
+    tag = "intersections",
+    params(
+        ("id" = Uuid, Path, description = "The introduction's id."),
+        ("If-Match" = Option<String>, Header, description = "The `ETag` you last read; 412 if it changed since."),
+    ),
+    request_body(content = UpdateIntroduction, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The introduction, decided.", body = Introduction,
+        headers(("ETag" = String, description = "The new tag."))))
+)]
+#[patch("/introductions/{id}")]
+pub async fn update_introduction(
+    state: web::Data<AppState>,
+    who: Principal,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: ApiJson<UpdateIntroduction>,
+) -> Result<HttpResponse, AppError> {
+    // Built outside the write transaction, so that it never holds the
+    // writer while a network loads.
+    state.networks.get(&state.db, who.owner).await?;
+    let txn = db::begin_write(&state.writer).await?;
+    let found = introductions::update(
+        &txn,
+        &state.networks,
+        who.owner,
+        id.into_inner(),
+        body.0,
+        |i| if_match.check(i),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(json_with_etag(StatusCode::OK, &found))
 }

@@ -16,6 +16,7 @@ pub mod interactions;
 pub mod intersections;
 pub mod me;
 pub mod tokens;
+pub mod vocabulary;
 
 /// Everything under `/api/v1`.
 pub fn api(cfg: &mut ServiceConfig) {
@@ -27,6 +28,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(agenda::routes)
         .configure(goals::routes)
         .configure(intersections::routes)
+        .configure(vocabulary::routes)
         .configure(insights::routes)
         .configure(export::routes)
         .configure(imports::routes);

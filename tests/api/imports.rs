@@ -400,6 +400,32 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
     )
     .await;
     assert!(theirs["id"].is_string());
+    // A decision about an introduction, and a vocabulary of one's own.
+    let hugo = app.contact(t, json!({"full_name": "Hugo"})).await;
+    app.goal(
+        t,
+        json!({"contact_id": hugo["id"], "kind": "goal", "title": "Start a podcast", "topics": ["podcast"]}),
+    )
+    .await;
+    let introduction = &app.get_json("/api/v1/introductions", t).await["data"][0];
+    let res = app
+        .patch(
+            &format!(
+                "/api/v1/introductions/{}",
+                introduction["id"].as_str().unwrap()
+            ),
+            t,
+            &json!({"status": "dismissed", "note": "they know each other"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    for entry in [
+        json!({"label": "boat radio", "phrases": ["boat radio", "marine vhf"]}),
+        json!({"extends": "fundraising", "phrases": ["sailing fund"]}),
+    ] {
+        let res = app.post("/api/v1/vocabulary", Some(t), &entry).await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+    }
 
     let original = app.get_json("/api/v1/export", t).await;
     let other = app.register().await;
@@ -415,11 +441,12 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
         .await,
     )
     .await;
-    assert_eq!(r["created"], 2, "{r}");
+    assert_eq!(r["created"], 3, "{r}");
     assert_eq!(r["errors"], json!([]));
     assert_eq!(
         r["restored"],
-        json!({"goals": 2, "interactions": 1, "intersections": original["intersections"].as_array().unwrap().len()})
+        json!({"goals": 3, "interactions": 1, "intersections": original["intersections"].as_array().unwrap().len(),
+               "introductions": 1, "vocabulary": 2})
     );
     let copy = app.get_json("/api/v1/export", &other.access_token).await;
     let mut expected = comparable(&original);
@@ -466,6 +493,6 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
     assert_eq!(again["created"], 0, "{again}");
     assert_eq!(
         again["restored"],
-        json!({"goals": 0, "interactions": 0, "intersections": 0})
+        json!({"goals": 0, "interactions": 0, "intersections": 0, "introductions": 0, "vocabulary": 0})
     );
 }

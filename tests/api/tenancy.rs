@@ -16,6 +16,8 @@ struct Victim {
     goal: String,
     interaction: String,
     intersection: String,
+    introduction: String,
+    own_concept: String,
     api_token: String,
 }
 
@@ -52,6 +54,21 @@ async fn victim(app: &TestApp) -> Victim {
         json!({"kind": "goal", "title": format!("{SECRET} learn sailing"), "topics": ["sailing"]}),
     )
     .await;
+    app.goal(
+        &t,
+        json!({"contact_id": other["id"], "kind": "goal", "title": format!("{SECRET} learn sailing"),
+               "topics": ["sailing"]}),
+    )
+    .await;
+    let res = app
+        .post(
+            "/api/v1/vocabulary",
+            Some(&t),
+            &json!({"label": format!("{SECRET} boats"), "phrases": ["dinghy", "keelboat"]}),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let own_concept: Value = res.json().await.unwrap();
     let interaction = app
         .interaction(
             &t,
@@ -65,6 +82,11 @@ async fn victim(app: &TestApp) -> Victim {
         .as_str()
         .expect("A has an intersection")
         .to_string();
+    let introductions = app.get_json("/api/v1/introductions", &t).await;
+    let introduction = introductions["data"][0]["id"]
+        .as_str()
+        .expect("A has an introduction")
+        .to_string();
     let (_, api_token) = app.api_token(&a, "write").await;
     let id = |v: &Value| v["id"].as_str().unwrap().to_string();
     Victim {
@@ -74,6 +96,8 @@ async fn victim(app: &TestApp) -> Victim {
         goal: id(&goal),
         interaction: id(&interaction),
         intersection,
+        introduction,
+        own_concept: id(&own_concept),
         api_token,
     }
 }
@@ -91,18 +115,22 @@ impl Victim {
             "goals" => &self.goal,
             "interactions" => &self.interaction,
             "intersections" => &self.intersection,
+            "introductions" => &self.introduction,
+            "vocabulary" => &self.own_concept,
             "tokens" => &self.api_token,
             other => panic!("the sweep does not know what {{id}} is in /{other}: teach it"),
         }
     }
 
-    fn ids(&self) -> [&str; 6] {
+    fn ids(&self) -> [&str; 8] {
         [
             &self.contact,
             &self.other_contact,
             &self.goal,
             &self.interaction,
             &self.intersection,
+            &self.introduction,
+            &self.own_concept,
             &self.api_token,
         ]
     }
@@ -122,6 +150,9 @@ impl Victim {
             ("POST", "/api/v1/tokens") => json!({"name": "x", "scope": "read"}),
             ("POST", "/api/v1/contacts") => json!({"full_name": "B's own"}),
             ("PATCH", "/api/v1/intersections/{id}") => json!({"status": "dismissed"}),
+            ("PATCH", "/api/v1/introductions/{id}") => json!({"status": "dismissed"}),
+            ("PATCH", "/api/v1/vocabulary/{id}") => json!({"phrases": ["overwritten"]}),
+            ("POST", "/api/v1/vocabulary") => json!({"label": "B's own", "phrases": ["dinghy"]}),
             ("PATCH", "/api/v1/contacts/{id}") => json!({"notes": "overwritten"}),
             ("PATCH", "/api/v1/goals/{id}") => json!({"title": "overwritten"}),
             ("PATCH", "/api/v1/interactions/{id}") => json!({"summary": "overwritten"}),

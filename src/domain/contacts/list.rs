@@ -355,7 +355,8 @@ pub struct ReconnectParams {
     pub cursor: Option<String>,
 }
 
-/// Inactive contacts, not archived, ranked by how much you have in common
+/// Inactive contacts, not resting (archived, or `not_now` before their
+/// `revisit_on`), ranked by how much you have in common
 /// (`intersection_count`), then by how long it has been (never first).
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn reconnect(
@@ -372,7 +373,7 @@ pub async fn reconnect(
     )?;
     let query = owner
         .find::<contact::Entity>()
-        .filter(C::Stage.ne(Stage::Archived.as_str()))
+        .filter(super::resting(Utc::now().date_naive()).not())
         .filter(inactive_since(Utc::now() - Duration::days(days.into())));
     let spec = SortSpec {
         name: "reconnect",

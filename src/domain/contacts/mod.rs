@@ -21,6 +21,46 @@ use crate::domain::patch::Patch;
 use crate::domain::tenancy::{OwnedById, Owner};
 use crate::error::AppError;
 
+/// Whether a contact rests, as a condition on the `contacts` table: archived,
+/// or `not_now` until its `revisit_on` comes (with no `revisit_on`, until the
+/// stage or the date changes). Resting contacts drop out of suggestions:
+/// intersections, introductions, people for a goal, reconnect.
+pub(crate) fn resting(today: NaiveDate) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    let column = |c: contact::Column| Expr::col((contact::Entity, c));
+    let not_yet = column(contact::Column::RevisitOn)
+        .is_null()
+        .or(column(contact::Column::RevisitOn).gt(today));
+    column(contact::Column::Stage)
+        .eq(Stage::Archived.as_str())
+        .or(column(contact::Column::Stage)
+            .eq(Stage::NotNow.as_str())
+            .and(not_yet))
+}
+
+/// Whether a contact is archived, as a condition on the `contacts` table.
+pub(crate) fn archived() -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    Expr::col((contact::Entity, contact::Column::Stage)).eq(Stage::Archived.as_str())
+}
+
+/// The ids of the owner's resting contacts (see [`resting`]).
+pub(crate) async fn resting_ids(
+    db: &impl sea_orm::ConnectionTrait,
+    owner: Owner,
+) -> Result<std::collections::HashSet<Uuid>, AppError> {
+    use sea_orm::{QueryFilter, QuerySelect};
+    let ids: Vec<Uuid> = owner
+        .find::<contact::Entity>()
+        .select_only()
+        .column(contact::Column::Id)
+        .filter(resting(Utc::now().date_naive()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.into_iter().collect())
+}
+
 /// One contact, or a 404.
 pub async fn get(
     db: &impl sea_orm::ConnectionTrait,
@@ -53,6 +93,7 @@ pub async fn get_if_fresh(
         contact: contact::Model,
         network_version: i64,
         intersections_version: i64,
+        intersections_engine: i64,
     }
 
     let row = owner
@@ -76,11 +117,22 @@ pub async fn get_if_fresh(
             )),
             "intersections_version",
         )
+        .column_as(
+            Expr::col((
+                entity::user::Entity,
+                entity::user::Column::IntersectionsEngine,
+            )),
+            "intersections_engine",
+        )
         .into_model::<Row>()
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found(<contact::Entity as OwnedById>::NAME))?;
-    let versions = (row.network_version, row.intersections_version);
+    let versions = (
+        row.network_version,
+        row.intersections_version,
+        row.intersections_engine,
+    );
     Ok(stale_version(versions)
         .is_none()
         .then(|| Contact::from(row.contact)))

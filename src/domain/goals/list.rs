@@ -14,6 +14,7 @@ use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, paginate};
 use crate::domain::tenancy::Owner;
 use crate::domain::validate;
+use crate::domain::vocabulary;
 use crate::error::AppError;
 
 /// Whose goals a list shows.
@@ -102,5 +103,11 @@ pub async fn list(
         .limit(limit + 1)
         .all(db)
         .await?;
-    Ok(paginate(rows, limit, |g| (g.created_at, g.id), Goal::from))
+    let lexicon = vocabulary::lexicon(db, owner).await?;
+    Ok(paginate(
+        rows,
+        limit,
+        |g| (g.created_at, g.id),
+        |g| Goal::read(g, &lexicon),
+    ))
 }

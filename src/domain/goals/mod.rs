@@ -15,7 +15,9 @@ use uuid::Uuid;
 use crate::domain::enums::{GoalKind, GoalStatus, Horizon};
 use crate::domain::patch::Patch;
 use crate::domain::tenancy::Owner;
+use crate::domain::vocabulary;
 use crate::error::AppError;
+use crate::intersections::Lexicon;
 
 /// One goal, or a 404.
 pub async fn get(
@@ -23,7 +25,22 @@ pub async fn get(
     owner: Owner,
     id: Uuid,
 ) -> Result<Goal, AppError> {
-    owner.get::<goal::Entity>(db, id).await.map(Goal::from)
+    let row = owner.get::<goal::Entity>(db, id).await?;
+    let lexicon = vocabulary::lexicon(db, owner).await?;
+    Ok(Goal::read(row, &lexicon))
+}
+
+/// A concept the engine reads in a goal: how it was understood.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReadConcept {
+    /// See `GET /concepts` (or your own, `/vocabulary`).
+    #[schema(example = "fundraising")]
+    pub id: String,
+    #[schema(example = "fundraising")]
+    pub label: String,
+    /// The words that said it (folded: lowercase, no accents).
+    #[schema(example = "seed round")]
+    pub phrase: String,
 }
 
 /// A goal or an offer, the user's own or a contact's.
@@ -46,13 +63,34 @@ pub struct Goal {
     /// 1 (highest) to 3.
     #[schema(minimum = 1, maximum = 3, example = 1)]
     pub priority: i16,
+    /// The concepts read in its title, description and topics, with your
+    /// own vocabulary; matching starts from these (read-only).
+    pub concepts: Vec<ReadConcept>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<goal::Model> for Goal {
-    fn from(g: goal::Model) -> Self {
+impl Goal {
+    /// The goal as the API shows it, read with `lexicon`.
+    pub fn read(g: goal::Model, lexicon: &Lexicon) -> Self {
+        let text = match &g.description {
+            Some(description) => format!("{}\n{description}", g.title),
+            None => g.title.clone(),
+        };
+        let concepts = lexicon
+            .concepts_in(&text, &g.topics.0)
+            .into_iter()
+            .map(|mention| {
+                let concept = lexicon.concept(mention.concept);
+                ReadConcept {
+                    id: concept.id.clone(),
+                    label: concept.label.clone(),
+                    phrase: mention.surface,
+                }
+            })
+            .collect();
         Self {
+            concepts,
             id: g.id,
             contact_id: g.contact_id,
             kind: GoalKind::parse(&g.kind).unwrap_or(GoalKind::Goal),

@@ -14,6 +14,7 @@ use crate::domain::intersections::network_changed;
 use crate::domain::patch::required;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
+use crate::domain::vocabulary;
 use crate::error::AppError;
 
 const TITLE: usize = 200;
@@ -104,7 +105,10 @@ pub async fn create(
     sync_topics(db, owner, &row).await?;
     network_changed(db, owner).await?;
     tracing::info!(goal_id = %row.id, "goal created");
-    Ok(row.into())
+    Ok(Goal::read(
+        row,
+        vocabulary::lexicon(db, owner).await?.as_ref(),
+    ))
 }
 
 /// Applies `patch` after `precondition` accepts the stored goal.
@@ -117,13 +121,14 @@ pub async fn update(
     precondition: impl FnOnce(&Goal) -> Result<(), AppError>,
 ) -> Result<Goal, AppError> {
     let current = owner.get::<goal::Entity>(db, id).await?;
-    precondition(&current.clone().into())?;
+    let lexicon = vocabulary::lexicon(db, owner).await?;
+    precondition(&Goal::read(current.clone(), &lexicon))?;
     let mut next = current.clone();
     let mut v = Validator::new();
     apply(&mut next, patch, &mut v);
     v.finish()?;
     if next == current {
-        return Ok(current.into());
+        return Ok(Goal::read(current, &lexicon));
     }
     next.updated_at = Utc::now();
     let row = next.into_active_model().reset_all().update(db).await?;
@@ -131,7 +136,7 @@ pub async fn update(
         sync_topics(db, owner, &row).await?;
     }
     network_changed(db, owner).await?;
-    Ok(row.into())
+    Ok(Goal::read(row, &lexicon))
 }
 
 /// Deletes a goal: its topics and intersections go with it (ON DELETE
@@ -144,7 +149,10 @@ pub async fn delete(
     precondition: impl FnOnce(&Goal) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     let current = owner.get::<goal::Entity>(db, id).await?;
-    precondition(&current.into())?;
+    precondition(&Goal::read(
+        current,
+        vocabulary::lexicon(db, owner).await?.as_ref(),
+    ))?;
     owner
         .delete::<goal::Entity>()
         .filter(goal::Column::Id.eq(id))

@@ -22,9 +22,10 @@ use crate::domain::enums::{IntersectionKind, IntersectionOrigin, IntersectionSta
 use crate::domain::export::{CSV_COLUMNS, FORMAT, VERSION};
 use crate::domain::goals::{self, CreateGoal};
 use crate::domain::interactions::{self, CreateInteraction};
-use crate::domain::intersections::{network_changed, recount};
+use crate::domain::intersections::{Decision, introductions, network_changed, recount};
 use crate::domain::profile::{self, UpdateProfile};
 use crate::domain::tenancy::Owner;
+use crate::domain::vocabulary::{self, CreateOwnConcept};
 use crate::error::AppError;
 use crate::intersections as engine;
 
@@ -34,6 +35,10 @@ pub struct Restored {
     pub goals: u64,
     pub interactions: u64,
     pub intersections: u64,
+    /// Decisions about introductions.
+    pub introductions: u64,
+    /// Entries of your own vocabulary.
+    pub vocabulary: u64,
 }
 
 /// `object`'s `fields` that are set, as a new object.
@@ -269,10 +274,70 @@ pub async fn restore(
             Err(message) => report.errors.push(ImportError::at_path(path, message)),
         }
     }
+    for (i, x) in list(&doc, "introductions").iter().enumerate() {
+        let path = format!("introductions[{i}]");
+        match restore_introduction(db, owner, x, &contacts).await {
+            Ok(true) => restored.introductions += 1,
+            Ok(false) => {}
+            Err(message) => report.errors.push(ImportError::at_path(path, message)),
+        }
+    }
+    for (i, entry) in list(&doc, "vocabulary").iter().enumerate() {
+        let path = format!("vocabulary[{i}]");
+        let fields = pick(entry, &["extends", "label", "phrases", "complements"]);
+        let input = match serde_json::from_value::<CreateOwnConcept>(fields.into()) {
+            Ok(input) => input,
+            Err(e) => {
+                report
+                    .errors
+                    .push(ImportError::at_path(path, e.to_string()));
+                continue;
+            }
+        };
+        match vocabulary::create(db, owner, input).await {
+            Ok(_) => restored.vocabulary += 1,
+            // The same concept is in the account already.
+            Err(AppError::Conflict {
+                code: "concept_exists",
+                ..
+            }) => {}
+            Err(e) => report.errors.push(ImportError::at_path(path, describe(e))),
+        }
+    }
     recount(db, owner, &[]).await?;
     network_changed(db, owner).await?;
     report.restored = Some(restored);
     Ok(report)
+}
+
+/// Restores one decision about an introduction: `Ok(false)` when one is
+/// recorded for that pair already.
+async fn restore_introduction(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    x: &Value,
+    contacts: &HashMap<Uuid, Uuid>,
+) -> Result<bool, String> {
+    let ids = mapped(contacts, x, "contact_ids")?;
+    let [a, b] = ids.as_slice() else {
+        return Err("contact_ids must name two contacts".into());
+    };
+    let parse = |v: &Value| v.as_str().and_then(|s| s.parse::<Uuid>().ok());
+    let (Some(a), Some(b)) = (parse(a), parse(b)) else {
+        return Err("contact_ids must name two contacts".into());
+    };
+    if a == b {
+        return Err("contact_ids must name two different contacts".into());
+    }
+    let status = match x.get("status").and_then(Value::as_str) {
+        Some("confirmed") => Decision::Confirmed,
+        Some("dismissed") => Decision::Dismissed,
+        _ => return Err("status must be confirmed or dismissed".into()),
+    };
+    let note = x.get("note").and_then(Value::as_str).map(str::to_owned);
+    introductions::record(db, owner, (a, b), status, note)
+        .await
+        .map_err(describe)
 }
 
 /// Whether the same interaction (time, kind, first participant) is stored.
@@ -338,12 +403,7 @@ async fn restore_decision(
         }
     };
     let (mine, theirs) = (goal("my_goal_id")?, goal("their_goal_id")?);
-    let engine_kind = match kind {
-        IntersectionKind::SharedGoal => engine::Kind::SharedGoal,
-        IntersectionKind::ICanHelp => engine::Kind::ICanHelp,
-        IntersectionKind::TheyCanHelp => engine::Kind::TheyCanHelp,
-        IntersectionKind::SharedInterest => engine::Kind::SharedInterest,
-    };
+    let engine_kind = crate::domain::intersections::engine_kind(kind);
     // Computed ones take the id the engine will give them in this account.
     let id = match (origin, mine, theirs) {
         (IntersectionOrigin::Computed, Some(m), Some(t)) => {

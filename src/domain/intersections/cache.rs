@@ -6,38 +6,73 @@
 //! Bounded: the least recently used network goes first.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
-use super::refresh::{blocking, load_network, version_pair};
+use super::refresh::{blocking, load_network, stored_versions};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
-use crate::intersections::{Introduction, Network};
+use crate::intersections::{Introduction, Network, Skip};
 
 /// A network as of one version, and what was computed from it.
 pub struct Snapshot {
     pub network: Network,
-    introductions: OnceLock<Arc<Vec<Introduction>>>,
+    /// The last introductions computed, with the fingerprint of what they
+    /// left out (resting contacts, dismissed pairs): a decision or a date
+    /// that wakes a contact computes them again, anything else reuses them.
+    introductions: Mutex<Option<(u64, Arc<Vec<Introduction>>)>>,
 }
 
 impl Snapshot {
     /// The network's introductions (each contact's `per_contact` best),
-    /// computed once per snapshot.
+    /// leaving out what `skip` says; computed once per snapshot and skip.
     pub async fn introductions(
         self: &Arc<Self>,
         per_contact: usize,
+        skip: Skip,
     ) -> Result<Arc<Vec<Introduction>>, AppError> {
+        let fingerprint = fingerprint(per_contact, &skip);
+        if let Some(found) = self.cached_introductions(fingerprint) {
+            return Ok(found);
+        }
         let snapshot = self.clone();
         blocking(move || {
-            snapshot
+            let found = Arc::new(snapshot.network.introductions(per_contact, &skip));
+            *snapshot
                 .introductions
-                .get_or_init(|| Arc::new(snapshot.network.introductions(per_contact)))
-                .clone()
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some((fingerprint, found.clone()));
+            found
         })
         .await
     }
+
+    fn cached_introductions(&self, fingerprint: u64) -> Option<Arc<Vec<Introduction>>> {
+        let guard = self.introductions.lock().unwrap_or_else(|e| e.into_inner());
+        match &*guard {
+            Some((cached, found)) if *cached == fingerprint => Some(found.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A hash of what a computation of introductions depends on besides the
+/// network, in an order that does not depend on the sets' iteration order.
+fn fingerprint(per_contact: usize, skip: &Skip) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut contacts: Vec<&Uuid> = skip.contacts.iter().collect();
+    contacts.sort_unstable();
+    let mut pairs: Vec<(Uuid, Uuid)> = skip
+        .pairs
+        .iter()
+        .map(|&(a, b)| (a.min(b), a.max(b)))
+        .collect();
+    pairs.sort_unstable();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (per_contact, contacts, pairs).hash(&mut hasher);
+    hasher.finish()
 }
 
 struct Entry {
@@ -78,7 +113,7 @@ impl NetworkCache {
     pub fn insert(&self, owner: Owner, version: i64, network: Network) -> Arc<Snapshot> {
         let snapshot = Arc::new(Snapshot {
             network,
-            introductions: OnceLock::new(),
+            introductions: Mutex::new(None),
         });
         if self.capacity == 0 {
             return snapshot;
@@ -121,9 +156,9 @@ impl NetworkCache {
 
 /// The owner's current network version.
 async fn network_version(db: &impl ConnectionTrait, owner: Owner) -> Result<i64, AppError> {
-    version_pair(db, owner)
+    stored_versions(db, owner)
         .await?
-        .map(|(network, _)| network)
+        .map(|(network, _, _)| network)
         .ok_or_else(|| AppError::not_found("user"))
 }
 

@@ -1,7 +1,7 @@
 //! Intersections between the user and their contacts, as stored: the engine's
 //! findings ([`refresh`]) plus the user's decisions about them and the ones
-//! recorded by hand. Introductions and "who can help with this goal" are
-//! computed on request from the same network ([`matching`]).
+//! recorded by hand. Introductions ([`introductions`]) and "who can help with
+//! this goal" ([`people`]) are computed on request from the same network.
 //!
 //! Staying current: every write that changes goals, offers or interests calls
 //! [`network_changed`], which bumps `users.network_version` in the writer's
@@ -11,7 +11,9 @@
 //! writes costs one recomputation, and reads are always exact.
 
 pub mod cache;
+pub mod introductions;
 pub mod matching;
+pub mod people;
 pub mod refresh;
 
 use chrono::{DateTime, Utc};
@@ -25,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::domain::contacts;
 use crate::domain::enums::{GoalKind, IntersectionKind, IntersectionOrigin, IntersectionStatus};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, paginate};
@@ -47,22 +50,57 @@ pub async fn network_changed(db: &impl ConnectionTrait, owner: Owner) -> Result<
     Ok(())
 }
 
-/// How a shared term entered the score.
+/// How a term entered the score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReasonVia {
-    /// A word of the titles and descriptions (compared after stemming).
+    /// A concept of the vocabulary (`GET /concepts`, or your own), read in
+    /// the titles, descriptions and tags whatever the words used.
+    Concept,
+    /// A word no concept covers (compared after stemming).
     Word,
     /// A topic or interest tag, compared exactly; weighs double.
     Tag,
 }
 
-/// A term both sides share, and how much of the score it carried.
+/// How the two sides relate through a reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonRelation {
+    /// Both hold it, in whatever words (synonyms are one concept).
+    #[default]
+    Same,
+    /// Each holds one of two complementary concepts (hiring ↔ job seeking).
+    Complement,
+}
+
+/// What both sides share (or how they complete each other), and how much of
+/// the score it carried.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "term": "fundraising ↔ investing",
+    "via": "concept",
+    "relation": "complement",
+    "concepts": ["fundraising", "investing"],
+    "phrases": ["seed round", "first checks"],
+    "weight": 0.42
+}))]
 pub struct Reason {
-    #[schema(example = "podcast")]
+    /// A concept's label ("fundraising ↔ investing" for complements), a tag,
+    /// or a word.
+    #[schema(example = "fundraising ↔ investing")]
     pub term: String,
     pub via: ReasonVia,
+    #[serde(default)]
+    pub relation: ReasonRelation,
+    /// Concept ids: one for the same concept, two for complements (in the
+    /// order of the two items); empty for words and tags.
+    #[serde(default)]
+    pub concepts: Vec<String>,
+    /// What each side wrote for the concept, in the order of the two items
+    /// (yours first in intersections); empty for words and tags.
+    #[serde(default)]
+    pub phrases: Vec<String>,
     /// Its share of the score.
     #[schema(example = 0.42)]
     pub weight: f64,
@@ -73,9 +111,16 @@ impl From<&engine::Reason> for Reason {
         Self {
             term: r.term.clone(),
             via: match r.via {
+                engine::Via::Concept => ReasonVia::Concept,
                 engine::Via::Word => ReasonVia::Word,
                 engine::Via::Tag => ReasonVia::Tag,
             },
+            relation: match r.relation {
+                engine::Relation::Same => ReasonRelation::Same,
+                engine::Relation::Complement => ReasonRelation::Complement,
+            },
+            concepts: r.concepts.clone(),
+            phrases: r.phrases.clone(),
             weight: r.weight,
         }
     }
@@ -97,7 +142,9 @@ pub struct Intersection {
     pub my_goal_id: Option<Uuid>,
     /// Their goal or offer (null for `shared_interest`).
     pub their_goal_id: Option<Uuid>,
-    /// 0 to 1: the TF-IDF cosine of the two items plus their shared tags.
+    /// 0 to 1: the TF-IDF cosine of the two items over concepts, words and
+    /// tags, complements included, plus their shared tags (see the
+    /// `intersections` tag for the model). Suggested from 0.15.
     #[schema(minimum = 0.0, maximum = 1.0, example = 0.63)]
     pub score: f64,
     /// The shared terms that made it, strongest first.
@@ -190,6 +237,21 @@ pub async fn list(
     if filters.min_score.is_some() {
         query = query.filter(I::Score.gte(check_min_score(filters.min_score)?));
     }
+    // Archived contacts never appear; resting ones are not suggested.
+    let suggested =
+        Expr::col((intersection::Entity, I::Status)).eq(IntersectionStatus::Suggested.as_str());
+    let hidden = Query::select()
+        .expr(Expr::val(1))
+        .from(contact::Entity)
+        .and_where(
+            Expr::col((contact::Entity, contact::Column::Id))
+                .equals((intersection::Entity, I::ContactId)),
+        )
+        .and_where(
+            contacts::archived().or(suggested.and(contacts::resting(Utc::now().date_naive()))),
+        )
+        .to_owned();
+    query = query.filter(Expr::exists(hidden).not());
     let page = PageParams {
         limit: filters.limit,
         cursor: filters.cursor,
@@ -233,7 +295,7 @@ pub enum Decision {
 }
 
 impl Decision {
-    fn status(self) -> IntersectionStatus {
+    pub(super) fn status(self) -> IntersectionStatus {
         match self {
             Decision::Confirmed => IntersectionStatus::Confirmed,
             Decision::Dismissed => IntersectionStatus::Dismissed,
@@ -303,29 +365,35 @@ pub struct CreateIntersection {
     /// The contact; required without goals (and must match theirs with them).
     pub contact_id: Option<Uuid>,
     /// Without goals, defaults to `shared_interest`; with goals, it follows
-    /// from them (and must match if given).
+    /// from them (and must match if given): two goals make a `shared_goal`
+    /// unless you say `complementary_goal`.
     pub kind: Option<IntersectionKind>,
     /// Required without goals: what you found you have in common.
     #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
-/// The kind two goals make, mine first; `None` for two offers.
-fn kind_of(mine: GoalKind, theirs: GoalKind) -> Option<IntersectionKind> {
+/// The kinds two goals can make, mine first; none for two offers. Two goals
+/// are alike (the default) or complementary.
+fn kinds_of(mine: GoalKind, theirs: GoalKind) -> &'static [IntersectionKind] {
     match (mine, theirs) {
-        (GoalKind::Goal, GoalKind::Goal) => Some(IntersectionKind::SharedGoal),
-        (GoalKind::Offer, GoalKind::Goal) => Some(IntersectionKind::ICanHelp),
-        (GoalKind::Goal, GoalKind::Offer) => Some(IntersectionKind::TheyCanHelp),
-        (GoalKind::Offer, GoalKind::Offer) => None,
+        (GoalKind::Goal, GoalKind::Goal) => &[
+            IntersectionKind::SharedGoal,
+            IntersectionKind::ComplementaryGoal,
+        ],
+        (GoalKind::Offer, GoalKind::Goal) => &[IntersectionKind::ICanHelp],
+        (GoalKind::Goal, GoalKind::Offer) => &[IntersectionKind::TheyCanHelp],
+        (GoalKind::Offer, GoalKind::Offer) => &[],
     }
 }
 
-fn engine_kind(kind: IntersectionKind) -> engine::Kind {
+pub(crate) fn engine_kind(kind: IntersectionKind) -> engine::Kind {
     match kind {
         IntersectionKind::SharedGoal => engine::Kind::SharedGoal,
         IntersectionKind::ICanHelp => engine::Kind::ICanHelp,
         IntersectionKind::TheyCanHelp => engine::Kind::TheyCanHelp,
         IntersectionKind::SharedInterest => engine::Kind::SharedInterest,
+        IntersectionKind::ComplementaryGoal => engine::Kind::ComplementaryGoal,
     }
 }
 
@@ -398,13 +466,25 @@ pub async fn create(
                 if input.contact_id.is_some_and(|id| id != contact_id) {
                     v.error("contact_id", "is not the contact whose goal this is");
                 }
-                let kinds = GoalKind::parse(&my_goal.kind).zip(GoalKind::parse(&their_goal.kind));
-                match kinds.and_then(|(m, t)| kind_of(m, t)) {
-                    None => v.error("their_goal_id", "two offers do not make an intersection"),
-                    Some(kind) => {
-                        if input.kind.is_some_and(|k| k != kind) {
+                let kinds = GoalKind::parse(&my_goal.kind)
+                    .zip(GoalKind::parse(&their_goal.kind))
+                    .map_or(&[][..], |(m, t)| kinds_of(m, t));
+                let kind = match input.kind {
+                    Some(asked) if !kinds.contains(&asked) => {
+                        if let Some(kind) = kinds.first() {
                             v.error("kind", format!("these goals make a {}", kind.as_str()));
                         }
+                        None
+                    }
+                    Some(asked) => Some(asked),
+                    None => kinds.first().copied(),
+                };
+                match kind {
+                    None if kinds.is_empty() => {
+                        v.error("their_goal_id", "two offers do not make an intersection")
+                    }
+                    None => {}
+                    Some(kind) => {
                         row.id = engine::intersection_id(engine_kind(kind), mine, theirs);
                         row.kind = kind.as_str().into();
                         row.contact_id = contact_id;

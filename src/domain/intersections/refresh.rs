@@ -21,12 +21,15 @@ use super::recount;
 use crate::db;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionOrigin, IntersectionStatus};
 use crate::domain::tenancy::Owner;
+use crate::domain::vocabulary;
 use crate::error::AppError;
 use crate::intersections::{self as engine, Facet, Holder, Item, Network};
 use crate::state::AppState;
 
-/// The user's network as the engine sees it.
+/// The user's network as the engine sees it, read with their own
+/// vocabulary on top of the built-in one.
 pub async fn load_network(db: &impl ConnectionTrait, owner: Owner) -> Result<Network, AppError> {
+    let lexicon = vocabulary::lexicon(db, owner).await?;
     let mut items = Vec::new();
     let me: Option<entity::Tags> = owner
         .find::<user::Entity>()
@@ -97,7 +100,7 @@ pub async fn load_network(db: &impl ConnectionTrait, owner: Owner) -> Result<Net
             });
         }
     }
-    blocking(move || Network::build(items)).await
+    blocking(move || Network::build_with(items, lexicon)).await
 }
 
 /// Runs engine work (hundreds of milliseconds on a big network, spread over
@@ -184,6 +187,10 @@ async fn refresh(state: &AppState, owner: Owner) -> Result<(), AppError> {
     owner
         .update::<user::Entity>()
         .col_expr(user::Column::IntersectionsVersion, version.into())
+        .col_expr(
+            user::Column::IntersectionsEngine,
+            engine::engine_version().into(),
+        )
         .exec(&txn)
         .await?;
     txn.commit().await?;
@@ -225,27 +232,31 @@ async fn serialize_refreshes(db: &impl ConnectionTrait, owner: Owner) -> Result<
 /// The network version to compute for, when the stored intersections lag
 /// behind it.
 async fn versions(db: &impl ConnectionTrait, owner: Owner) -> Result<Option<i64>, AppError> {
-    Ok(version_pair(db, owner).await?.and_then(stale_version))
+    Ok(stored_versions(db, owner).await?.and_then(stale_version))
 }
 
-/// Of a user's `(network_version, intersections_version)`, the network's
-/// version when the stored intersections were computed from an older one.
-pub(crate) fn stale_version((network, computed): (i64, i64)) -> Option<i64> {
-    (network != computed).then_some(network)
+/// A user's `network_version`, `intersections_version` and
+/// `intersections_engine`.
+pub(crate) type Versions = (i64, i64, i64);
+
+/// The network's version when the stored intersections were computed from
+/// an older one, or by another engine (model or vocabulary).
+pub(crate) fn stale_version((network, computed, engine): Versions) -> Option<i64> {
+    (network != computed || engine != engine::engine_version()).then_some(network)
 }
 
-/// The user's `(network_version, intersections_version)`; `None` once the
-/// account is gone.
-pub(crate) async fn version_pair(
+/// The user's [`Versions`]; `None` once the account is gone.
+pub(crate) async fn stored_versions(
     db: &impl ConnectionTrait,
     owner: Owner,
-) -> Result<Option<(i64, i64)>, AppError> {
+) -> Result<Option<Versions>, AppError> {
     Ok(owner
         .find::<user::Entity>()
         .select_only()
         .columns([
             user::Column::NetworkVersion,
             user::Column::IntersectionsVersion,
+            user::Column::IntersectionsEngine,
         ])
         .into_tuple()
         .one(db)

@@ -1,0 +1,460 @@
+//! Introductions: pairs of the user's contacts whose goals and offers meet,
+//! computed on request from the whole network, and the user's decisions
+//! about them. A decision is kept by the introduction's stable id (a hash of
+//! the two contacts), so it survives every recomputation: a dismissed pair is
+//! never suggested again, a confirmed one stays listed even when the engine
+//! stops finding it. Resting contacts (archived, or `not_now` before their
+//! `revisit_on`) are not suggested; archived ones never appear.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use entity::{contact, introduction_decision as decision};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, QuerySelect,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cache::NetworkCache;
+use super::matching::{ContactRef, GoalRef, Names, rank_page};
+use super::{Decision, Reason, check_min_score, reasons_of};
+use crate::domain::enums::{IntersectionStatus, Stage};
+use crate::domain::page::{Page, PageParams};
+use crate::domain::patch::{Patch, required};
+use crate::domain::tenancy::Owner;
+use crate::domain::validate::Validator;
+use crate::error::AppError;
+use crate::intersections::{self as engine, MatchKind, Skip};
+
+/// Each contact's best partners kept in `GET /introductions`: enough to act
+/// on, and it keeps the list linear in the size of the network.
+pub const INTRODUCTIONS_PER_CONTACT: usize = 10;
+
+const NOTE: usize = 2000;
+
+/// How two contacts' items meet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum IntroductionKind {
+    /// `from` (an offer) meets `to` (a goal).
+    OfferMeetsGoal,
+    /// Both pursue the same thing.
+    SharedGoal,
+    /// Their goals complete each other (one hires, the other looks for
+    /// such a job).
+    ComplementaryGoal,
+}
+
+/// One pair of items behind an introduction.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntroductionMatch {
+    pub kind: IntroductionKind,
+    pub from: GoalRef,
+    pub to: GoalRef,
+    #[schema(minimum = 0.0, maximum = 1.0)]
+    pub score: f64,
+}
+
+/// Two of your contacts who should meet: one's offer meets the other's goal,
+/// both pursue the same goal, or their goals complete each other.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Introduction {
+    /// Stable for the pair: your decision sticks to it.
+    pub id: Uuid,
+    /// The two contacts, in id order.
+    pub contacts: [ContactRef; 2],
+    /// The best match's score, 0 to 1 (0 for a decided introduction whose
+    /// goals no longer meet).
+    #[schema(minimum = 0.0, maximum = 1.0, example = 0.58)]
+    pub score: f64,
+    /// What carried the best match.
+    pub reasons: Vec<Reason>,
+    /// Up to three matches, best first.
+    pub matches: Vec<IntroductionMatch>,
+    pub status: IntersectionStatus,
+    pub note: Option<String>,
+}
+
+/// A decision about an introduction, as exported: the pair of contacts,
+/// what you decided, and your note.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct IntroductionDecision {
+    pub id: Uuid,
+    /// The two contacts, in id order.
+    pub contact_ids: [Uuid; 2],
+    pub status: IntersectionStatus,
+    pub note: Option<String>,
+    pub created_at: chrono::DateTime<Utc>,
+    pub updated_at: chrono::DateTime<Utc>,
+}
+
+impl From<decision::Model> for IntroductionDecision {
+    fn from(d: decision::Model) -> Self {
+        Self {
+            id: d.id,
+            contact_ids: [d.contact_a, d.contact_b],
+            status: IntersectionStatus::parse(&d.status).unwrap_or(IntersectionStatus::Confirmed),
+            note: d.note,
+            created_at: d.created_at,
+            updated_at: d.updated_at,
+        }
+    }
+}
+
+/// Records a decision about the introduction of `a` and `b` (contacts of the
+/// owner) unless one is recorded: what a restore does. Returns whether it
+/// wrote.
+pub async fn record(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    (a, b): (Uuid, Uuid),
+    status: Decision,
+    note: Option<String>,
+) -> Result<bool, AppError> {
+    let id = engine::introduction_id(a, b);
+    if owner.owns::<decision::Entity>(db, id).await? {
+        return Ok(false);
+    }
+    let mut v = Validator::new();
+    let note = v.optional_text("note", note.as_deref(), NOTE);
+    v.finish()?;
+    let now = Utc::now();
+    decision::Model {
+        id,
+        owner_id: owner.id(),
+        contact_a: a.min(b),
+        contact_b: a.max(b),
+        status: status.status().as_str().into(),
+        note,
+        created_at: now,
+        updated_at: now,
+    }
+    .into_active_model()
+    .reset_all()
+    .insert(db)
+    .await?;
+    Ok(true)
+}
+
+/// Parameters of `GET /introductions`. Unknown parameters are a 400.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct IntroductionFilters {
+    /// Only introductions of this contact.
+    pub contact_id: Option<Uuid>,
+    /// Default: `suggested` and `confirmed` (dismissed ones only when asked).
+    pub status: Option<IntersectionStatus>,
+    /// Only those scoring at least this (0 to 1).
+    #[param(minimum = 0.0, maximum = 1.0)]
+    pub min_score: Option<f64>,
+    /// Items per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    #[param(max_length = 512)]
+    pub cursor: Option<String>,
+}
+
+/// A decision about an introduction, as JSON Merge Patch.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "dismissed", "note": "They met last year; it went nowhere."}))]
+pub struct UpdateIntroduction {
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Decision)]
+    pub status: Patch<Decision>,
+    #[serde(default, deserialize_with = "crate::domain::patch::field")]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub note: Patch<String>,
+}
+
+/// What is known of the owner's contacts for introductions.
+struct Standing {
+    /// Resting contacts: never suggested.
+    resting: std::collections::HashSet<Uuid>,
+    /// Archived contacts: never shown.
+    archived: std::collections::HashSet<Uuid>,
+    decisions: HashMap<Uuid, decision::Model>,
+}
+
+impl Standing {
+    async fn load(db: &impl ConnectionTrait, owner: Owner) -> Result<Self, AppError> {
+        let resting = crate::domain::contacts::resting_ids(db, owner).await?;
+        let archived: Vec<Uuid> = owner
+            .find::<contact::Entity>()
+            .select_only()
+            .column(contact::Column::Id)
+            .filter(contact::Column::Stage.eq(Stage::Archived.as_str()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let decisions = owner
+            .find::<decision::Entity>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|d| (d.id, d))
+            .collect();
+        Ok(Self {
+            resting,
+            archived: archived.into_iter().collect(),
+            decisions,
+        })
+    }
+
+    fn skip(&self) -> Skip {
+        Skip {
+            contacts: self.resting.clone(),
+            pairs: self
+                .decisions
+                .values()
+                .filter(|d| d.status == IntersectionStatus::Dismissed.as_str())
+                .map(|d| (d.contact_a, d.contact_b))
+                .collect(),
+            items: Default::default(),
+        }
+    }
+
+    fn status(&self, id: Uuid) -> (IntersectionStatus, Option<String>) {
+        match self.decisions.get(&id) {
+            Some(d) => (
+                IntersectionStatus::parse(&d.status).unwrap_or(IntersectionStatus::Suggested),
+                d.note.clone(),
+            ),
+            None => (IntersectionStatus::Suggested, None),
+        }
+    }
+
+    fn shown(&self, (a, b): (Uuid, Uuid)) -> bool {
+        !self.archived.contains(&a) && !self.archived.contains(&b)
+    }
+}
+
+/// The introduction of a decided pair as the network sees it now: computed,
+/// or empty (score 0) when their goals no longer meet.
+fn as_now(snapshot: &super::cache::Snapshot, d: &decision::Model) -> engine::Introduction {
+    snapshot
+        .network
+        .introduction_of(d.contact_a, d.contact_b)
+        .unwrap_or_else(|| engine::Introduction {
+            id: d.id,
+            contacts: (d.contact_a, d.contact_b),
+            score: 0.0,
+            reasons: Vec::new(),
+            matches: Vec::new(),
+        })
+}
+
+/// Pairs of contacts whose goals and offers meet, best first.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    cache: &NetworkCache,
+    owner: Owner,
+    filters: IntroductionFilters,
+) -> Result<Page<Introduction>, AppError> {
+    let min_score = check_min_score(filters.min_score)?;
+    let page = PageParams {
+        limit: filters.limit,
+        cursor: filters.cursor,
+    };
+    page.limit()?;
+    let snapshot = cache.get(db, owner).await?;
+    let standing = Standing::load(db, owner).await?;
+    let computed = snapshot
+        .introductions(INTRODUCTIONS_PER_CONTACT, standing.skip())
+        .await?;
+    let decided_with = |status: IntersectionStatus| {
+        standing
+            .decisions
+            .values()
+            .filter(move |d| d.status == status.as_str())
+    };
+    let mut all: Vec<engine::Introduction> = match filters.status {
+        None | Some(IntersectionStatus::Suggested) | Some(IntersectionStatus::Confirmed) => {
+            let mut all: Vec<engine::Introduction> = computed
+                .iter()
+                .filter(|i| match filters.status {
+                    Some(status) => standing.status(i.id).0 == status,
+                    None => true,
+                })
+                .cloned()
+                .collect();
+            // Confirmed pairs the engine no longer suggests stay listed.
+            if filters.status != Some(IntersectionStatus::Suggested) {
+                let listed: std::collections::HashSet<Uuid> = all.iter().map(|i| i.id).collect();
+                all.extend(
+                    decided_with(IntersectionStatus::Confirmed)
+                        .filter(|d| !listed.contains(&d.id))
+                        .map(|d| as_now(&snapshot, d)),
+                );
+            }
+            all
+        }
+        Some(IntersectionStatus::Dismissed) => decided_with(IntersectionStatus::Dismissed)
+            .map(|d| as_now(&snapshot, d))
+            .collect(),
+    };
+    all.retain(|i| {
+        standing.shown(i.contacts)
+            && i.score >= min_score
+            && filters
+                .contact_id
+                .is_none_or(|c| i.contacts.0 == c || i.contacts.1 == c)
+    });
+    all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+    let (rows, next_cursor) = rank_page(all, |i| (i.score, i.id), &page)?;
+    let data = present(db, owner, &standing, rows).await?;
+    Ok(Page { data, next_cursor })
+}
+
+/// One introduction: suggested now, or decided. A 404 otherwise.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), introduction_id = %id))]
+pub async fn get(
+    db: &impl ConnectionTrait,
+    cache: &NetworkCache,
+    owner: Owner,
+    id: Uuid,
+) -> Result<Introduction, AppError> {
+    let (found, standing) = find(db, cache, owner, id).await?;
+    let mut shown = present(db, owner, &standing, vec![found]).await?;
+    shown
+        .pop()
+        .ok_or_else(|| AppError::not_found("introduction"))
+}
+
+/// The introduction `id` as computed now, and the standing it was found in.
+async fn find(
+    db: &impl ConnectionTrait,
+    cache: &NetworkCache,
+    owner: Owner,
+    id: Uuid,
+) -> Result<(engine::Introduction, Standing), AppError> {
+    let snapshot = cache.get(db, owner).await?;
+    let standing = Standing::load(db, owner).await?;
+    let found = match standing.decisions.get(&id) {
+        Some(d) => Some(as_now(&snapshot, d)),
+        None => snapshot
+            .introductions(INTRODUCTIONS_PER_CONTACT, standing.skip())
+            .await?
+            .iter()
+            .find(|i| i.id == id)
+            .cloned(),
+    };
+    match found {
+        Some(found) if standing.shown(found.contacts) => Ok((found, standing)),
+        _ => Err(AppError::not_found("introduction")),
+    }
+}
+
+/// Confirms or dismisses an introduction, or notes something about it,
+/// after `precondition` accepts it as it is now.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id(), introduction_id = %id))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    cache: &NetworkCache,
+    owner: Owner,
+    id: Uuid,
+    patch: UpdateIntroduction,
+    precondition: impl FnOnce(&Introduction) -> Result<(), AppError>,
+) -> Result<Introduction, AppError> {
+    let (found, standing) = find(db, cache, owner, id).await?;
+    let current = present(db, owner, &standing, vec![found.clone()])
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::not_found("introduction"))?;
+    precondition(&current)?;
+    let mut v = Validator::new();
+    let now = Utc::now();
+    let mut next = match standing.decisions.get(&id) {
+        Some(d) => d.clone(),
+        None => decision::Model {
+            id,
+            owner_id: owner.id(),
+            contact_a: found.contacts.0,
+            contact_b: found.contacts.1,
+            status: String::new(),
+            note: None,
+            created_at: now,
+            updated_at: now,
+        },
+    };
+    let before = next.clone();
+    if let Some(decided) = required(&mut v, "status", patch.status) {
+        next.status = decided.status().as_str().into();
+    }
+    if let Some(note) = patch.note {
+        next.note = v.optional_text("note", note.as_deref(), NOTE);
+    }
+    if next.status.is_empty() {
+        v.error("status", "decide first: confirmed or dismissed");
+    }
+    v.finish()?;
+    if next == before {
+        return Ok(current);
+    }
+    next.updated_at = now;
+    let exists = standing.decisions.contains_key(&id);
+    let row = next.into_active_model().reset_all();
+    let row = if exists {
+        row.update(db).await?
+    } else {
+        row.insert(db).await?
+    };
+    tracing::info!(status = %row.status, "introduction decided");
+    let mut standing = standing;
+    standing.decisions.insert(row.id, row);
+    let mut shown = present(db, owner, &standing, vec![found]).await?;
+    shown
+        .pop()
+        .ok_or_else(|| AppError::not_found("introduction"))
+}
+
+/// Names the contacts and goals of `rows`, with the decisions about them.
+async fn present(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    standing: &Standing,
+    rows: Vec<engine::Introduction>,
+) -> Result<Vec<Introduction>, AppError> {
+    let names = Names::load(
+        db,
+        owner,
+        rows.iter().flat_map(|i| [i.contacts.0, i.contacts.1]),
+        rows.iter()
+            .flat_map(|i| i.matches.iter().flat_map(|m| [m.from, m.to])),
+    )
+    .await?;
+    rows.into_iter()
+        .map(|i| {
+            let (status, note) = standing.status(i.id);
+            Ok(Introduction {
+                id: i.id,
+                contacts: [names.contact(i.contacts.0)?, names.contact(i.contacts.1)?],
+                score: i.score,
+                reasons: reasons_of(&i.reasons),
+                matches: i
+                    .matches
+                    .iter()
+                    .map(|m| {
+                        Ok(IntroductionMatch {
+                            kind: match m.kind {
+                                MatchKind::OfferMeetsGoal => IntroductionKind::OfferMeetsGoal,
+                                MatchKind::SharedGoal => IntroductionKind::SharedGoal,
+                                MatchKind::ComplementaryGoal => IntroductionKind::ComplementaryGoal,
+                            },
+                            from: names.goal(m.from)?,
+                            to: names.goal(m.to)?,
+                            score: m.score,
+                        })
+                    })
+                    .collect::<Result<_, AppError>>()?,
+                status,
+                note,
+            })
+        })
+        .collect()
+}

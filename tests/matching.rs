@@ -1,0 +1,82 @@
+//! The engine against labelled matching sets: networks written the way
+//! people write, with pairs a person judged (`tests/fixtures/matching/`).
+//! Prints recall and precision per set and overall; fails below 0.90 for
+//! either. `RAPPORT_MATCHING_SETS=<folder>` measures more sets in the same
+//! format (they count in the overall figures too).
+
+use std::path::{Path, PathBuf};
+
+use rapport::domain::intersections::introductions::INTRODUCTIONS_PER_CONTACT;
+use rapport::intersections::Network;
+use rapport::intersections::labelled::{LabelledSet, Report, evaluate};
+
+const REQUIRED: f64 = 0.90;
+
+fn sets_in(folder: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .unwrap_or_else(|e| panic!("{}: {e}", folder.display()))
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn measure(path: &Path) -> Report {
+    let json = std::fs::read_to_string(path).expect("a readable set");
+    let set = LabelledSet::parse(&json).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let (items, keys) = set.items();
+    let network = Network::build(items);
+    evaluate(&set, &network, &keys, INTRODUCTIONS_PER_CONTACT)
+}
+
+fn print(report: &Report) {
+    println!(
+        "{}: recall {:.3} ({}/{}), precision {:.3} ({}/{}), traps fallen for {}",
+        report.name,
+        report.recall(),
+        report.positives - report.false_negatives.len(),
+        report.positives,
+        report.precision(),
+        report.true_positives,
+        report.returned(),
+        report.traps_fallen_for,
+    );
+    for ((a, b), score) in &report.false_positives {
+        println!("  returned, not a match: {a} / {b} ({score})");
+    }
+    for ((a, b), note) in &report.false_negatives {
+        println!("  missed: {a} / {b} ({note})");
+    }
+}
+
+#[test]
+fn the_engine_finds_labelled_intersections_with_high_recall_and_precision() {
+    let mut files = sets_in(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/matching"));
+    if let Ok(extra) = std::env::var("RAPPORT_MATCHING_SETS") {
+        files.extend(sets_in(Path::new(&extra)));
+    }
+    assert!(!files.is_empty(), "no labelled sets");
+    let reports: Vec<Report> = files.iter().map(|path| measure(path)).collect();
+    for report in &reports {
+        print(report);
+    }
+    let positives: usize = reports.iter().map(|r| r.positives).sum();
+    let missed: usize = reports.iter().map(|r| r.false_negatives.len()).sum();
+    let returned: usize = reports.iter().map(Report::returned).sum();
+    let right: usize = reports.iter().map(|r| r.true_positives).sum();
+    let recall = (positives - missed) as f64 / positives as f64;
+    let precision = if returned == 0 {
+        1.0
+    } else {
+        right as f64 / returned as f64
+    };
+    println!(
+        "overall: recall {recall:.3} ({}/{positives}), precision {precision:.3} ({right}/{returned})",
+        positives - missed
+    );
+    assert!(
+        recall >= REQUIRED && precision >= REQUIRED,
+        "recall {recall:.3} and precision {precision:.3} must both reach {REQUIRED}"
+    );
+}

@@ -23,7 +23,7 @@ use crate::domain::patch::{Patch, required};
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::{self, Validator};
 use crate::error::AppError;
-use crate::intersections::vocabulary::{self as engine_vocabulary, Vocabulary, phrase_keys};
+use crate::intersections::vocabulary::{self as engine_vocabulary, Gate, Vocabulary, phrase_keys};
 use crate::intersections::{Lexicon, UserConcept};
 
 const LABEL: usize = 100;
@@ -66,9 +66,11 @@ pub struct Concept {
     /// for broad ones), before the network's own rarity of it.
     #[schema(example = 1.0)]
     pub weight: f64,
-    /// A gated concept makes a match only with something else the two items
-    /// share (two people hiring meet only if they hire in the same field).
-    pub gated: bool,
+    /// What else two items must share for this concept to count (it is
+    /// *gated*): `topic`, anything else (two people hiring meet only if they
+    /// hire in the same field); `place`, a place (two people moving meet
+    /// only if they move to the same city). `null`: it counts on its own.
+    pub needs: Option<ConceptNeeds>,
     /// The words that say it, ambiguous ones excepted.
     #[schema(example = json!(["fundraising", "seed round", "pre-seed", "raise capital"]))]
     pub phrases: Vec<String>,
@@ -81,6 +83,14 @@ pub struct Concept {
     pub complements: Vec<String>,
     /// More general concepts it also counts for, at half its weight.
     pub broader: Vec<String>,
+}
+
+/// What a gated concept needs besides itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConceptNeeds {
+    Topic,
+    Place,
 }
 
 /// An ambiguous word and the company it must keep to mean a concept.
@@ -169,7 +179,11 @@ pub fn concepts(filters: ConceptFilters) -> Result<Concepts, AppError> {
                 id: c.id.clone(),
                 label: c.label.clone(),
                 weight: c.weight,
-                gated: c.gated,
+                needs: match c.gated {
+                    Gate::Open => None,
+                    Gate::Topic => Some(ConceptNeeds::Topic),
+                    Gate::Place => Some(ConceptNeeds::Place),
+                },
                 phrases: c.phrases.clone(),
                 senses: c
                     .senses

@@ -60,15 +60,35 @@ phrases = ["gardening", "seed swap"]
 [[concept]]
 id = "relocating"
 label = "relocating"
-gated = true
+gated = "place"
 phrases = ["moving to", "relocate to"]
 complements = ["local_knowledge"]
 
 [[concept]]
 id = "local_knowledge"
 label = "local knowledge"
-gated = true
+gated = "place"
 phrases = ["i know", "lived in"]
+"#;
+
+const PLACES: &str = r#"
+kind = "place"
+
+[[concept]]
+id = "city_lisbon"
+label = "Lisbon"
+phrases = ["lisbon", "lisboa"]
+broader = ["country_portugal"]
+
+[[concept]]
+id = "country_portugal"
+label = "Portugal"
+phrases = ["portugal"]
+
+[[concept]]
+id = "city_oslo"
+label = "Oslo"
+phrases = ["oslo"]
 "#;
 
 const GENERIC: &str =
@@ -77,7 +97,11 @@ const GENERIC: &str =
 fn vocabulary() -> Vocabulary {
     Vocabulary::parse(
         "version = 1",
-        &[("concepts.toml", CONCEPTS), ("generic.toml", GENERIC)],
+        &[
+            ("concepts.toml", CONCEPTS),
+            ("places.toml", PLACES),
+            ("generic.toml", GENERIC),
+        ],
     )
     .expect("the test vocabulary parses")
 }
@@ -211,22 +235,33 @@ fn gated_concepts_meet_only_with_something_else_in_common() {
             (contact(2), GOAL, "Hire a nurse"),
             (contact(3), GOAL, "Moving to Lisbon in May"),
             (contact(4), GOAL, "Moving to Oslo"),
+            (contact(5), OFFER, "I know Oslo, lived in Lisbon"),
         ],
     );
-    assert_eq!(introduced(&n), vec![]);
+    // Hiring meets hiring only in the same field; a move meets a move (or
+    // knowing a place) only for the same place, whatever else they share.
+    assert_eq!(
+        introduced(&n),
+        vec![
+            (MatchKind::OfferMeetsGoal, 4, 2),
+            (MatchKind::OfferMeetsGoal, 4, 3),
+        ]
+    );
     let n = build(
         lexicon(),
         &[
             (contact(1), GOAL, "Hire a designer"),
             (contact(2), GOAL, "Recruit a UX designer"),
             (contact(3), GOAL, "Moving to Lisbon in May"),
-            (contact(4), OFFER, "I know Lisbon well"),
+            (contact(4), OFFER, "I know Lisboa well"),
+            (contact(5), OFFER, "I know Portugal like my pocket"),
         ],
     );
     assert_eq!(
         introduced(&n),
         vec![
             (MatchKind::OfferMeetsGoal, 3, 2),
+            (MatchKind::OfferMeetsGoal, 4, 2),
             (MatchKind::SharedGoal, 0, 1)
         ]
     );
@@ -440,4 +475,19 @@ mod builtin {
         assert_eq!(found(&n), vec![]);
         assert_eq!(introduced(&n), vec![]);
     }
+}
+
+#[test]
+fn the_threshold_is_the_same_in_code_spec_and_readme() {
+    let threshold = format!("{MIN_SCORE}");
+    let spec = include_str!("../openapi/intersections.md");
+    let readme = include_str!("../../README.md");
+    assert!(
+        spec.contains(&format!("from a score of **{threshold}**")),
+        "the spec's intersections tag names the threshold {threshold}"
+    );
+    assert!(
+        readme.contains(&format!("counts from a score of {threshold}")),
+        "the README names the threshold {threshold}"
+    );
 }

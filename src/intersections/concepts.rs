@@ -184,8 +184,10 @@ fn span_matches(tokens: &[Token], content: &[usize], at: usize, keys: &[u32]) ->
 }
 
 /// Whether the words around `first..=last` (within `window` tokens, in the
-/// same clause) hold one of `with` (when it is not empty) and none of
-/// `without`. Both are sorted key ids.
+/// same clause) keep the right company: a `with` cue (unless `with` is
+/// empty) and no `without` cue, or a `with` cue nearer than any `without`
+/// one ("I place designers: product, brand" is hiring, though "product" may
+/// say otherwise further off). Both are sorted key ids.
 fn in_company(
     tokens: &[Token],
     first: usize,
@@ -196,7 +198,7 @@ fn in_company(
 ) -> bool {
     let clause = tokens[first].clause;
     let around = first.saturating_sub(window)..(last + window + 1).min(tokens.len());
-    let mut cued = with.is_empty();
+    let (mut nearest_with, mut nearest_without) = (usize::MAX, usize::MAX);
     for position in around {
         if (first..=last).contains(&position) || tokens[position].clause != clause {
             continue;
@@ -204,12 +206,23 @@ fn in_company(
         let Some(key) = tokens[position].key else {
             continue;
         };
+        let distance = if position < first {
+            first - position
+        } else {
+            position - last
+        };
         if without.binary_search(&key).is_ok() {
-            return false;
+            nearest_without = nearest_without.min(distance);
         }
-        cued |= with.binary_search(&key).is_ok();
+        if with.binary_search(&key).is_ok() {
+            nearest_with = nearest_with.min(distance);
+        }
     }
-    cued
+    if with.is_empty() {
+        nearest_without == usize::MAX
+    } else {
+        nearest_with < nearest_without
+    }
 }
 
 fn surface(tokens: &[Token], span: std::ops::RangeInclusive<usize>) -> String {
@@ -240,11 +253,12 @@ mod tests {
             id: id.into(),
             label: id.replace('_', " "),
             weight: 1.0,
-            gated: false,
+            gated: super::super::vocabulary::Gate::Open,
             phrases: phrases.iter().map(|p| (*p).into()).collect(),
             senses,
             complements: Vec::new(),
             broader: Vec::new(),
+            kind: None,
         };
         let vocabulary = Vocabulary {
             version: 1,

@@ -3,41 +3,52 @@
 //!
 //! # Model
 //!
-//! Every goal, offer and interest set is an [`Item`]. Its text becomes word
-//! stems (see [`text`]) and its tags become tag terms, compared whole once
-//! each of their words is stemmed (the tags "podcasting" and "podcast" are
-//! one tag, "topic-1" and "topic-2" two); a tag's words also count as words,
-//! so the tag "podcasting" meets the text "podcast". Words and tags are
-//! separate term namespaces.
+//! Every goal, offer and interest set is an [`Item`]. Its text and tags are
+//! read with a [`Lexicon`] (the vocabulary of `vocabulary/`, plus the user's
+//! own): the *concepts* they mention, whatever the words ("seed round",
+//! "pre-seed" and "raise capital" are all fundraising; "seed" alone only in
+//! the company of "round" or "stage"), the broader concepts those imply, and
+//! the words no concept took, stemmed (see [`text`]), generic ones ("find",
+//! "new", "better") left out. Tags also count whole, compared once each of
+//! their words is stemmed. Concepts, words and tags are separate terms.
 //!
 //! An item is a TF-IDF vector over those terms:
 //!
 //! * a word stem weighs `(1 + ln tf) * idf`;
-//! * a tag weighs [`TAG_WEIGHT`]` * idf`, because a tag is a deliberate label
-//!   and says more than a word that happens to appear in a sentence;
-//! * `idf(t) = ln((N + 1) / (df(t) + 1))`, with `N` the number of items in
-//!   the network and `df(t)` the number of items holding `t`. A term held by
-//!   every item weighs 0 and can never make an intersection: "business" in a
-//!   network of business goals tells nothing.
+//! * a tag weighs [`TAG_WEIGHT`]` * idf`, because a tag is a deliberate label;
+//! * a concept weighs [`CONCEPT_WEIGHT`] times its vocabulary weight (lower
+//!   for broad concepts such as "startups") times `(1 + ln tf)` (or
+//!   [`TAG_WEIGHT`] when a tag says it) times `idf`, halved for a broader
+//!   concept only implied by a narrower one;
+//! * `idf(t) = ln(1 + (N + 1) / (df(t) + 1))`, with `N` the number of items in
+//!   the network and `df(t)` the number of items holding `t`: a term most of
+//!   the network holds weighs a fraction of a rare one.
 //!
-//! Vectors are L2-normalised, and two items score their cosine plus
-//! [`TAG_BONUS`] for each tag they share (every tag left in a vector has
-//! idf > 0), capped at 1 and rounded to 4 decimals. A pair is an intersection
-//! when its score reaches [`MIN_SCORE`]. [`Reason`]s are the shared terms
-//! with the largest contributions (product of the two weights), so a person
-//! can see why two things were matched.
+//! Vectors are L2-normalised. Two items score their dot product, which for
+//! goals and offers also counts *complementary* concepts (hiring in one,
+//! job seeking in the other) as if they were shared, plus [`TAG_BONUS`] per
+//! shared tag, capped at 1 and rounded to 4 decimals. Two rules then lower
+//! it: *gated* concepts (hiring, selling, moving) count only when the pair
+//! also shares something else ([`GATE_FLOOR`], [`GATE_SHARE`]), and two
+//! goals or offers whose *activities* neither match nor complete each other
+//! keep [`MISMATCH_SHARE`] of it. A pair is an intersection when its score
+//! reaches [`MIN_SCORE`]. [`Reason`]s are what carried the score: concepts
+//! (with the words each side used), pairs of complementary concepts, words
+//! and tags, largest contribution first.
 //!
 //! # Search
 //!
 //! Candidates come from an inverted index (term → items holding it), one per
 //! holder side (the user, the contacts) and facet, so a query only ever
-//! touches items it could legally match. Each item leaves out of the index
-//! its lightest terms, as long as they could not reach [`MIN_SCORE`] on their
-//! own even together (their L2 norm bounds their cosine with any unit
-//! vector; each tag among them adds its bonus). A pair that shares only such
-//! terms therefore scores below the threshold, and the pruning changes no
-//! result, while the very common, very light terms no longer make every
-//! query touch most of the network.
+//! touches items it could legally match; a query holds its item's terms and
+//! the complements of its concepts. Each item leaves out of the index its
+//! lightest terms, as long as they could not reach [`MIN_SCORE`] on their
+//! own even together (their L2 norm bounds their cosine with any query of
+//! norm one, a bound scaled by the query's own norm; each tag among them adds
+//! its bonus). A pair that shares only such terms therefore scores below the
+//! threshold, and the pruning changes no result, while the very common, very
+//! light terms no longer make every query touch most of the network. The
+//! rules that lower a score only ever lower it, so the bounds hold.
 //!
 //! Introductions need only each contact's best few partners, so that
 //! search is a top-k one (MaxScore): query terms are read most promising
@@ -49,9 +60,10 @@
 //! # Determinism
 //!
 //! Items are sorted by id before anything is built, term ids are given in
-//! that order, every score is computed by one function summing in term order,
-//! and every output is fully sorted. The same items in any order give the
-//! same results, scores and ids.
+//! that order, every score is computed by one function summing in a fixed
+//! order (the same whichever item comes first), and every output is fully
+//! sorted. The same items in any order give the same results, scores and
+//! ids.
 
 pub mod concepts;
 pub mod labelled;
@@ -86,12 +98,27 @@ pub const TAG_BONUS: f64 = 0.05;
 /// company its words keep, where a word is only what it says.
 pub const CONCEPT_WEIGHT: f64 = 2.0;
 
+/// What a description counts for, relative to the title: the title says what
+/// the goal is, the description adds context ("for independent grocers").
+pub const DETAIL_SHARE: f64 = 0.5;
+
 /// A leftover word's weight relative to a concept's.
 pub const WORD_WEIGHT: f64 = 1.0;
 
 /// What a pair must share outside gated concepts before the gated ones
-/// count: two people hiring meet only once they also share the field.
+/// count: two people hiring meet only once they also share the field. Both
+/// an absolute floor and a share of the gated part, so that one shared
+/// common word ("neighbourhood") does not open the gate of a move to another
+/// city.
 pub const GATE_FLOOR: f64 = 0.02;
+
+/// See [`GATE_FLOOR`].
+pub const GATE_SHARE: f64 = 0.25;
+
+/// What is left of the score of two goals (or a goal and an offer) whose
+/// activities neither match nor complete each other: selling to grocers and
+/// speaking at grocery conferences share a topic, not a pursuit.
+pub const MISMATCH_SHARE: f64 = 0.3;
 
 /// The lowest score that counts as an intersection, the same for every
 /// kind, for introductions and for people: one threshold, in code, spec and

@@ -41,8 +41,9 @@ pub struct ConceptDef {
     pub label: String,
     #[serde(default = "default_weight")]
     pub weight: f64,
+    /// `true` (needs a shared topic) or `"place"` (needs a shared place).
     #[serde(default)]
-    pub gated: bool,
+    pub gated: Gate,
     #[serde(default)]
     pub phrases: Vec<String>,
     #[serde(default)]
@@ -51,6 +52,57 @@ pub struct ConceptDef {
     pub complements: Vec<String>,
     #[serde(default)]
     pub broader: Vec<String>,
+    /// `activity` or `topic` (or `place`); by default, the file's.
+    pub kind: Option<ConceptKind>,
+}
+
+/// What company a concept needs to make a match.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Gate {
+    /// None: it matches on its own.
+    #[default]
+    Open,
+    /// Something else shared (`gated = true`): two people hiring meet only
+    /// when they hire in the same field.
+    Topic,
+    /// A shared place (`gated = "place"`): two people moving meet only when
+    /// they move to the same city, and a move meets local knowledge only of
+    /// that place.
+    Place,
+}
+
+impl<'de> Deserialize<'de> for Gate {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Gate, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Flag(bool),
+            Kind(String),
+        }
+        match Written::deserialize(deserializer)? {
+            Written::Flag(false) => Ok(Gate::Open),
+            Written::Flag(true) => Ok(Gate::Topic),
+            Written::Kind(kind) if kind == "place" => Ok(Gate::Place),
+            Written::Kind(other) => Err(serde::de::Error::custom(format!(
+                "gated is true, false or \"place\", not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// What a concept names.
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ConceptKind {
+    /// What something is about: a field, a craft, a cause, a hobby.
+    #[default]
+    Topic,
+    /// What someone is doing about it: raising money, hiring, selling,
+    /// looking for advice. Two goals whose activities neither match nor
+    /// complete each other are not the same pursuit, whatever their topics.
+    Activity,
+    /// A city, region or country.
+    Place,
 }
 
 fn default_weight() -> f64 {
@@ -72,6 +124,8 @@ pub struct SenseDef {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConceptFile {
+    /// The kind of the file's concepts that do not say theirs.
+    kind: Option<ConceptKind>,
     #[serde(default)]
     concept: Vec<ConceptDef>,
     #[serde(default)]
@@ -100,7 +154,10 @@ impl Vocabulary {
         let mut generic = Vec::new();
         for (name, source) in files {
             let file: ConceptFile = toml::from_str(source).map_err(|e| format!("{name}: {e}"))?;
-            concepts.extend(file.concept);
+            concepts.extend(file.concept.into_iter().map(|mut concept| {
+                concept.kind = concept.kind.or(file.kind);
+                concept
+            }));
             generic.extend(file.words);
         }
         let vocabulary = Vocabulary {
@@ -274,10 +331,11 @@ pub struct ConceptInfo {
     pub id: String,
     pub label: String,
     pub weight: f64,
-    pub gated: bool,
+    pub gated: Gate,
     /// Concept indexes; symmetric (a complement of b means b of a).
     pub complements: Vec<u32>,
     pub broader: Vec<u32>,
+    pub kind: ConceptKind,
     /// Defined by the user rather than the built-in vocabulary.
     pub own: bool,
 }
@@ -359,11 +417,12 @@ impl Lexicon {
                         id: concept.id.clone(),
                         label: concept.label.clone(),
                         weight: 1.0,
-                        gated: false,
+                        gated: Gate::Open,
                         phrases: concept.phrases.clone(),
                         senses: Vec::new(),
                         complements: concept.complements.clone(),
                         broader: Vec::new(),
+                        kind: None,
                     };
                     definitions.push((definition, true));
                 }
@@ -388,6 +447,7 @@ impl Lexicon {
                     .iter()
                     .filter_map(|id| index.get(id).copied())
                     .collect(),
+                kind: concept.kind.unwrap_or_default(),
                 own: *own,
             })
             .collect();
@@ -565,11 +625,12 @@ pub fn check_user_concept(
                 id: concept.id.clone(),
                 label: concept.label.clone(),
                 weight: 1.0,
-                gated: false,
+                gated: Gate::Open,
                 phrases: concept.phrases.clone(),
                 senses: Vec::new(),
                 complements: Vec::new(),
                 broader: Vec::new(),
+                kind: None,
             };
             check_definition(&definition).map_err(|message| ("id", message))?;
             if builtin.find(&concept.id).is_some() {
@@ -653,11 +714,12 @@ mod tests {
             id: id.into(),
             label: id.replace('_', " "),
             weight: 1.0,
-            gated: false,
+            gated: Gate::Open,
             phrases: phrases.iter().map(|p| (*p).into()).collect(),
             senses: Vec::new(),
             complements: Vec::new(),
             broader: Vec::new(),
+            kind: None,
         }
     }
 

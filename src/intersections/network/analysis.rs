@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use super::super::concepts::{Mention, Reading};
 use super::super::text::{self, Analyzer};
-use super::super::vocabulary::{BROADER_SHARE, Lexicon};
-use super::super::{CONCEPT_WEIGHT, TAG_WEIGHT, Via, WORD_WEIGHT};
+use super::super::vocabulary::{BROADER_SHARE, Gate, Lexicon};
+use super::super::{CONCEPT_WEIGHT, DETAIL_SHARE, TAG_WEIGHT, Via, WORD_WEIGHT};
 
 /// No surface: the term is a word or a tag, named by the term itself.
 pub(super) const NO_SURFACE: u32 = u32::MAX;
@@ -18,7 +18,10 @@ pub(super) const NO_CONCEPT: u32 = u32::MAX;
 /// What an item's text and tags say, before it is given term ids: read once
 /// per item (on all cores for a large network).
 pub(super) struct Read {
-    text: Reading,
+    /// The first line of the text: a goal's title.
+    title: Reading,
+    /// The rest: a goal's description.
+    detail: Reading,
     /// Normalised tags, sorted and unique, each with its own reading.
     tags: Vec<(String, Reading)>,
 }
@@ -31,8 +34,10 @@ pub(super) fn read(lexicon: &Lexicon, item_text: &str, tags: &[String]) -> Read 
         .collect();
     normalised.sort_unstable();
     normalised.dedup();
+    let (title, detail) = item_text.split_once('\n').unwrap_or((item_text, ""));
     Read {
-        text: lexicon.read(item_text),
+        title: lexicon.read(title),
+        detail: lexicon.read(detail),
         tags: normalised
             .into_iter()
             .map(|tag| {
@@ -50,8 +55,9 @@ pub(super) struct Entry {
     pub count: u32,
     /// A concept read in a tag weighs like a tag.
     pub tagged: bool,
-    /// 1, or [`BROADER_SHARE`] for a broader concept only implied by a
-    /// narrower one.
+    /// What a mention counts: 1 in a title or tag, [`DETAIL_SHARE`] in a
+    /// description, times [`BROADER_SHARE`] for a broader concept only
+    /// implied by a narrower one.
     pub scale: f64,
     /// The item's own words for a concept, or [`NO_SURFACE`].
     pub surface: u32,
@@ -69,34 +75,46 @@ pub(super) trait Terms {
 /// The entries of one item, term ids ascending.
 pub(super) fn entries(lexicon: &Lexicon, read: &Read, terms: &mut impl Terms) -> Vec<Entry> {
     let mut entries: Vec<Entry> = Vec::new();
-    let mut concepts: Vec<(u32, bool)> = Vec::new();
-    take(&mut entries, &mut concepts, &read.text, false, terms);
+    let mut concepts: Vec<(u32, bool, f64)> = Vec::new();
+    take(
+        &mut entries,
+        &mut concepts,
+        &read.title,
+        (false, 1.0),
+        terms,
+    );
+    take(
+        &mut entries,
+        &mut concepts,
+        &read.detail,
+        (false, DETAIL_SHARE),
+        terms,
+    );
     for (tag, reading) in &read.tags {
-        take(&mut entries, &mut concepts, reading, true, terms);
+        take(&mut entries, &mut concepts, reading, (true, 1.0), terms);
         if let Some(term) = terms.tag(tag) {
-            entries.push(Entry::new(term, false, NO_SURFACE));
+            entries.push(Entry::new(term, false, 1.0, NO_SURFACE));
         }
     }
     // Broader concepts, at a share of the narrower one's weight, unless the
     // item names them itself.
-    for (concept, tagged) in concepts {
+    for (concept, tagged, scale) in concepts {
         for &broader in &lexicon.concept(concept).broader {
             if let Some(term) = terms.concept(broader) {
-                entries.push(Entry {
-                    scale: BROADER_SHARE,
-                    ..Entry::new(term, tagged, NO_SURFACE)
-                });
+                entries.push(Entry::new(term, tagged, scale * BROADER_SHARE, NO_SURFACE));
             }
         }
     }
     merge(entries)
 }
 
+/// Adds the terms of `reading`, each counting `scale` (less in a
+/// description than in a title); `tagged` when it is a tag's.
 fn take(
     entries: &mut Vec<Entry>,
-    concepts: &mut Vec<(u32, bool)>,
+    concepts: &mut Vec<(u32, bool, f64)>,
     reading: &Reading,
-    tagged: bool,
+    (tagged, scale): (bool, f64),
     terms: &mut impl Terms,
 ) {
     // The fullest words name a concept: "seed round" rather than "raise"
@@ -106,42 +124,44 @@ fn take(
     for mention in mentions {
         let surface = terms.surface(&mention.surface);
         if let Some(term) = terms.concept(mention.concept) {
-            entries.push(Entry::new(term, tagged, surface));
+            entries.push(Entry::new(term, tagged, scale, surface));
         }
-        concepts.push((mention.concept, tagged));
+        concepts.push((mention.concept, tagged, scale));
     }
     for word in &reading.words {
         if let Some(term) = terms.word(word) {
-            entries.push(Entry::new(term, false, NO_SURFACE));
+            entries.push(Entry::new(term, false, scale, NO_SURFACE));
         }
     }
 }
 
 impl Entry {
-    fn new(term: u32, tagged: bool, surface: u32) -> Entry {
+    fn new(term: u32, tagged: bool, scale: f64, surface: u32) -> Entry {
         Entry {
             term,
             count: 1,
             tagged,
-            scale: 1.0,
+            scale,
             surface,
         }
     }
 }
 
-/// Sorts by term (stably) and merges repeats: counts add up, a tag wins, a
-/// direct mention beats an implied one, and the first surface stays.
+/// Sorts by term (stably) and merges repeats: the largest scale stands, its
+/// mentions are counted, a tag wins, and the first surface stays.
 fn merge(mut entries: Vec<Entry>) -> Vec<Entry> {
     entries.sort_by_key(|entry| entry.term);
     let mut merged: Vec<Entry> = Vec::with_capacity(entries.len());
     for entry in entries {
         match merged.last_mut() {
             Some(last) if last.term == entry.term => {
-                if entry.scale >= 1.0 && last.scale < 1.0 {
+                if entry.scale > last.scale {
                     last.count = entry.count;
-                    last.scale = 1.0;
-                    last.surface = entry.surface;
-                } else if entry.scale >= last.scale {
+                    last.scale = entry.scale;
+                    if entry.surface != NO_SURFACE {
+                        last.surface = entry.surface;
+                    }
+                } else if entry.scale == last.scale {
                     last.count += entry.count;
                 }
                 last.tagged |= entry.tagged;
@@ -165,8 +185,12 @@ pub(super) struct Term {
     pub concept: u32,
     /// For a concept: its vocabulary weight; 1 otherwise.
     pub base: f64,
-    /// A gated concept makes no match on its own.
-    pub gated: bool,
+    /// What company it needs to count (see [`Gate`]).
+    pub gate: Gate,
+    /// An activity concept (see `ConceptKind::Activity`).
+    pub activity: bool,
+    /// A place concept (see `ConceptKind::Place`).
+    pub place: bool,
 }
 
 /// The normalised TF-IDF vector of an item's entries: term ids ascending,
@@ -180,7 +204,7 @@ pub(super) fn weigh(terms: &[Term], entries: &[Entry]) -> (Vec<u32>, Vec<f64>, V
             let term = &terms[entry.term as usize];
             let frequency = 1.0 + f64::from(entry.count).ln();
             match term.via {
-                Via::Word => WORD_WEIGHT * frequency * term.idf,
+                Via::Word => WORD_WEIGHT * entry.scale * frequency * term.idf,
                 Via::Tag => TAG_WEIGHT * term.idf,
                 Via::Concept => {
                     let emphasis = if entry.tagged { TAG_WEIGHT } else { frequency };

@@ -20,7 +20,7 @@ use self::analysis::{NO_CONCEPT, Surfaces, Term, TermInterner};
 use self::index::{Partition, choose_indexed, fill_postings};
 use super::parallel::map_ranges;
 use super::text::Analyzer;
-use super::vocabulary::Lexicon;
+use super::vocabulary::{ConceptKind, Gate, Lexicon};
 use super::{Facet, Holder, Item, MIN_SCORE, Via};
 
 /// Terms an item leaves out of the index must stay below this together.
@@ -179,12 +179,12 @@ impl Network {
             let idf = idf(item_count, document_frequency[id]);
             if idf > 0.0 {
                 final_ids[id] = Some(terms.len() as u32);
-                let (base, gated) = match via {
+                let (base, gate, kind) = match via {
                     Via::Concept => {
                         let info = lexicon.concept(concept);
-                        (info.weight, info.gated)
+                        (info.weight, info.gated, info.kind)
                     }
-                    Via::Word | Via::Tag => (1.0, false),
+                    Via::Word | Via::Tag => (1.0, Gate::Open, ConceptKind::Topic),
                 };
                 terms.push(Term {
                     via,
@@ -192,7 +192,9 @@ impl Network {
                     idf,
                     concept,
                     base,
-                    gated,
+                    gate,
+                    activity: kind == ConceptKind::Activity,
+                    place: kind == ConceptKind::Place,
                 });
             }
         }

@@ -191,6 +191,22 @@ impl Network {
         self.introduction(a.min(b), a.max(b))
     }
 
+    /// The score of items `a` and `b` and what carried it, whether or not it
+    /// reaches the threshold (complements count unless one is an interests
+    /// item); `None` when either is not in the network. It explains a match,
+    /// or why there is none.
+    pub fn explain(&self, a: Uuid, b: Uuid) -> Option<(f64, Vec<crate::intersections::Reason>)> {
+        let find = |id: Uuid| self.ids.binary_search(&id).ok().map(|i| i as u32);
+        let (a, b) = (find(a)?, find(b)?);
+        let complements = self.facets[a as usize] != Facet::Interests
+            && self.facets[b as usize] != Facet::Interests;
+        let (x, y) = (self.vector(a), self.vector(b));
+        Some((
+            self.score(x, y, complements).score,
+            self.reasons(x, y, complements),
+        ))
+    }
+
     /// Contacts ranked by how well they meet `goal`, which need not be in the
     /// network: its vector is computed with the network's idf, and its terms
     /// that the network does not know are ignored.

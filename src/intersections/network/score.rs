@@ -3,7 +3,10 @@
 //! whichever search found it and in whichever order its items are given.
 
 use super::{Network, Vector, round4};
-use crate::intersections::{GATE_FLOOR, MAX_REASONS, Reason, Relation, TAG_BONUS, Via};
+use crate::intersections::vocabulary::Gate;
+use crate::intersections::{
+    GATE_FLOOR, GATE_SHARE, MAX_REASONS, MISMATCH_SHARE, Reason, Relation, TAG_BONUS, Via,
+};
 
 /// A pair's score, and which relation carried it.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -25,22 +28,73 @@ impl PairScore {
     }
 }
 
-/// The parts of a pair's dot product, before gating.
+/// One term (or pair of complementary terms) the two items meet on.
+#[derive(Clone, Copy)]
+struct Contribution {
+    /// The term of `a` and of `b` (the same term unless a complement).
+    terms: (u32, u32),
+    /// Their positions in the two vectors.
+    positions: (usize, usize),
+    relation: Relation,
+    /// What company it needs to count (the stricter of a complement's two).
+    gate: Gate,
+    amount: f64,
+}
+
+/// The parts of a pair's dot product, by relation and gate, and which gates
+/// they open.
 #[derive(Default)]
 struct Parts {
-    shared_open: f64,
-    shared_gated: f64,
-    complement_open: f64,
-    complement_gated: f64,
+    /// By [`Gate`] (as an index): what shared terms carry.
+    same: [f64; 3],
+    /// By [`Gate`]: what complementary pairs carry.
+    complement: [f64; 3],
+    /// The open part that shared places carry.
+    places: f64,
     tags: u32,
 }
 
 impl Parts {
-    /// Gated concepts count only once the open part reaches [`GATE_FLOOR`]:
-    /// two people hiring, moving or selling meet only when they also share
-    /// the field, the place or the market.
-    fn gate_open(&self) -> bool {
-        self.shared_open + self.complement_open >= GATE_FLOOR
+    /// Gated concepts count only once what else the pair shares reaches
+    /// [`GATE_FLOOR`] and [`GATE_SHARE`] of the gated part: two people
+    /// hiring or selling meet only when they also share the field or the
+    /// market, two people moving only when they also share the place.
+    fn counts(&self, gate: Gate) -> bool {
+        let company = match gate {
+            Gate::Open => return true,
+            Gate::Topic => self.same[Gate::Open as usize] + self.complement[Gate::Open as usize],
+            Gate::Place => self.places,
+        };
+        let gated = self.same[gate as usize] + self.complement[gate as usize];
+        company >= GATE_FLOOR && company >= GATE_SHARE * gated
+    }
+
+    fn add(&mut self, network: &Network, c: &Contribution) {
+        let term = &network.terms[c.terms.0 as usize];
+        match c.relation {
+            Relation::Same => {
+                self.same[c.gate as usize] += c.amount;
+                if c.gate == Gate::Open && term.place {
+                    self.places += c.amount;
+                }
+                if term.via == Via::Tag {
+                    self.tags += 1;
+                }
+            }
+            Relation::Complement => self.complement[c.gate as usize] += c.amount,
+        }
+    }
+
+    /// What counts of the shared and the complementary parts.
+    fn counted(&self) -> (f64, f64) {
+        let (mut same, mut complement) = (0.0, 0.0);
+        for gate in [Gate::Open, Gate::Topic, Gate::Place] {
+            if self.counts(gate) {
+                same += self.same[gate as usize];
+                complement += self.complement[gate as usize];
+            }
+        }
+        (same, complement)
     }
 }
 
@@ -49,98 +103,96 @@ impl Network {
     /// concepts when `complements` (goals and offers; never interests).
     pub(super) fn score(&self, a: Vector, b: Vector, complements: bool) -> PairScore {
         let mut parts = Parts::default();
-        self.for_each_shared(a, b, |term, _, _, contribution| {
-            let term = &self.terms[term as usize];
-            if term.gated {
-                parts.shared_gated += contribution;
-            } else {
-                parts.shared_open += contribution;
-            }
-            if term.via == Via::Tag {
-                parts.tags += 1;
-            }
-        });
-        if complements {
-            self.for_each_complement(a, b, |(x, y), _, contribution| {
-                if self.terms[x as usize].gated || self.terms[y as usize].gated {
-                    parts.complement_gated += contribution;
-                } else {
-                    parts.complement_open += contribution;
-                }
-            });
-        }
-        let (shared, complement) = if parts.gate_open() {
-            (
-                parts.shared_open + parts.shared_gated,
-                parts.complement_open + parts.complement_gated,
-            )
-        } else {
-            (parts.shared_open, parts.complement_open)
-        };
+        self.for_each_contribution(a, b, complements, |c| parts.add(self, &c));
+        let (shared, complement) = parts.counted();
         let bonus = TAG_BONUS * f64::from(parts.tags);
+        let share = self.intent_share(a, b, complements);
         PairScore {
-            score: round4((shared + complement + bonus).min(1.0)),
+            score: round4(((shared + complement) * share + bonus).min(1.0)),
             shared,
             complement,
         }
     }
 
+    /// [`MISMATCH_SHARE`] for two goals or offers whose activities neither
+    /// match nor complete each other; 1 otherwise.
+    fn intent_share(&self, a: Vector, b: Vector, complements: bool) -> f64 {
+        if complements && !self.intents_meet(a, b) {
+            MISMATCH_SHARE
+        } else {
+            1.0
+        }
+    }
+
+    /// Whether the activities of two goals or offers meet: one of them has
+    /// none, or they share one, or one completes the other.
+    fn intents_meet(&self, a: Vector, b: Vector) -> bool {
+        let activities = |v: Vector<'_>| -> Vec<u32> {
+            v.terms
+                .iter()
+                .copied()
+                .filter(|&t| self.terms[t as usize].activity)
+                .collect()
+        };
+        let (mine, theirs) = (activities(a), activities(b));
+        if mine.is_empty() || theirs.is_empty() {
+            return true;
+        }
+        mine.iter().any(|&x| {
+            theirs.binary_search(&x).is_ok()
+                || self
+                    .complements_of(x)
+                    .iter()
+                    .any(|y| theirs.binary_search(y).is_ok())
+        })
+    }
+
     /// What carried the score of `a` and `b`, largest contribution first.
     pub(super) fn reasons(&self, a: Vector, b: Vector, complements: bool) -> Vec<Reason> {
         let mut parts = Parts::default();
-        let mut reasons: Vec<Reason> = Vec::new();
-        let mut gated: Vec<bool> = Vec::new();
-        self.for_each_shared(a, b, |term, (i, j), _, contribution| {
-            let t = &self.terms[term as usize];
-            if t.gated {
-                parts.shared_gated += contribution;
-            } else {
-                parts.shared_open += contribution;
-            }
-            let (concepts, phrases) = match t.via {
-                Via::Concept => (
-                    vec![self.lexicon.concept(t.concept).id.clone()],
-                    vec![a.surface(i).to_owned(), b.surface(j).to_owned()],
-                ),
-                Via::Word | Via::Tag => (Vec::new(), Vec::new()),
-            };
-            reasons.push(Reason {
-                term: t.display.clone(),
-                via: t.via,
-                relation: Relation::Same,
-                concepts,
-                phrases,
-                weight: contribution,
-            });
-            gated.push(t.gated);
+        let mut all: Vec<Contribution> = Vec::new();
+        self.for_each_contribution(a, b, complements, |c| {
+            parts.add(self, &c);
+            all.push(c);
         });
-        if complements {
-            self.for_each_complement(a, b, |(x, y), (i, j), contribution| {
-                let (x, y) = (&self.terms[x as usize], &self.terms[y as usize]);
-                let is_gated = x.gated || y.gated;
-                if is_gated {
-                    parts.complement_gated += contribution;
-                } else {
-                    parts.complement_open += contribution;
+        let share = self.intent_share(a, b, complements);
+        let mut reasons: Vec<Reason> = all
+            .into_iter()
+            .filter(|c| parts.counts(c.gate))
+            .map(|c| {
+                let (x, y) = (
+                    &self.terms[c.terms.0 as usize],
+                    &self.terms[c.terms.1 as usize],
+                );
+                let phrases = || {
+                    vec![
+                        a.surface(c.positions.0).to_owned(),
+                        b.surface(c.positions.1).to_owned(),
+                    ]
+                };
+                let id = |t: &super::analysis::Term| self.lexicon.concept(t.concept).id.clone();
+                let (term, concepts, phrases) = match (c.relation, x.via) {
+                    (Relation::Complement, _) => (
+                        format!("{} ↔ {}", x.display, y.display),
+                        vec![id(x), id(y)],
+                        phrases(),
+                    ),
+                    (Relation::Same, Via::Concept) => (x.display.clone(), vec![id(x)], phrases()),
+                    (Relation::Same, Via::Word | Via::Tag) => {
+                        (x.display.clone(), Vec::new(), Vec::new())
+                    }
+                };
+                let scaled = if x.via == Via::Tag { 1.0 } else { share };
+                Reason {
+                    term,
+                    via: x.via,
+                    relation: c.relation,
+                    concepts,
+                    phrases,
+                    weight: c.amount * scaled,
                 }
-                reasons.push(Reason {
-                    term: format!("{} ↔ {}", x.display, y.display),
-                    via: Via::Concept,
-                    relation: Relation::Complement,
-                    concepts: vec![
-                        self.lexicon.concept(x.concept).id.clone(),
-                        self.lexicon.concept(y.concept).id.clone(),
-                    ],
-                    phrases: vec![a.surface(i).to_owned(), b.surface(j).to_owned()],
-                    weight: contribution,
-                });
-                gated.push(is_gated);
-            });
-        }
-        if !parts.gate_open() {
-            let mut keep = gated.iter().map(|&is_gated| !is_gated);
-            reasons.retain(|_| keep.next().unwrap_or(false));
-        }
+            })
+            .collect();
         // A tag, a word and a concept that read the same ("photography" as an
         // interest and in a title) are one reason, credited to the most
         // deliberate of them.
@@ -169,6 +221,42 @@ impl Network {
             reason.weight = round4(reason.weight);
         }
         merged
+    }
+
+    /// Every term the two items share, ascending, then (with `complements`)
+    /// every pair of complementary concepts between them, in an order that
+    /// does not depend on which item is `a`: the sums over them are exactly
+    /// symmetric.
+    fn for_each_contribution(
+        &self,
+        a: Vector,
+        b: Vector,
+        complements: bool,
+        mut visit: impl FnMut(Contribution),
+    ) {
+        self.for_each_shared(a, b, |term, positions, _, amount| {
+            visit(Contribution {
+                terms: (term, term),
+                positions,
+                relation: Relation::Same,
+                gate: self.terms[term as usize].gate,
+                amount,
+            })
+        });
+        if complements {
+            self.for_each_complement(a, b, |terms, positions, amount| {
+                let gate = self.terms[terms.0 as usize]
+                    .gate
+                    .max(self.terms[terms.1 as usize].gate);
+                visit(Contribution {
+                    terms,
+                    positions,
+                    relation: Relation::Complement,
+                    gate,
+                    amount,
+                })
+            });
+        }
     }
 
     /// Every term of `a` also in `b`, ascending: `(term, (index in a, index

@@ -6,6 +6,11 @@ use rapport::intersections::Lexicon;
 
 fn main() {
     let lexicon = Lexicon::builtin();
+    eprintln!(
+        "{} concepts, version {}",
+        lexicon.concepts().len(),
+        lexicon.version
+    );
     for text in std::env::args().skip(1) {
         let reading = lexicon.read(&text);
         let concepts: Vec<String> = reading

@@ -1,7 +1,9 @@
 //! Why the engine returns or misses the pairs of a labelled set:
 //! `cargo run --example matching -- tests/fixtures/matching/founder_network.json`
 //! prints recall and precision, then every wrong pair with both items, the
-//! concepts read in each, the score and what carried it.
+//! concepts read in each, the score and what carried it. With `--sweep`
+//! first, it prints recall and precision over all the sets at thresholds
+//! from 0.05 to 0.5 instead (scoring every pair that may meet directly).
 
 use std::collections::HashMap;
 
@@ -11,7 +13,11 @@ use uuid::Uuid;
 
 fn main() {
     let lexicon = Lexicon::builtin();
-    for path in std::env::args().skip(1) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "--sweep") {
+        return sweep(&args[1..]);
+    }
+    for path in args {
         let set = LabelledSet::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let (items, keys) = set.items();
         let by_key: HashMap<&str, &Item> = items
@@ -66,5 +72,57 @@ fn main() {
                 show(b)
             );
         }
+    }
+}
+
+/// Recall and precision at several thresholds, from every pair that may meet
+/// (the user's items with a contact's, and two contacts' goals and offers;
+/// never two offers, interests only with interests).
+fn sweep(paths: &[String]) {
+    use rapport::intersections::{Facet, Holder};
+    let mut scored: Vec<(f64, bool)> = Vec::new();
+    let mut positives = 0usize;
+    for path in paths {
+        let set = LabelledSet::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let (items, keys) = set.items();
+        let network = Network::build(items.clone());
+        let label = |a: &str, b: &str| {
+            set.pairs
+                .iter()
+                .any(|p| p.is_match && ((p.a == a && p.b == b) || (p.a == b && p.b == a)))
+        };
+        positives += set.pairs.iter().filter(|p| p.is_match).count();
+        for (i, x) in items.iter().enumerate() {
+            for y in &items[i + 1..] {
+                let pairable = match (x.holder, y.holder) {
+                    (Holder::Me, Holder::Me) => false,
+                    (Holder::Contact(a), Holder::Contact(b)) => {
+                        a != b && x.facet != Facet::Interests && y.facet != Facet::Interests
+                    }
+                    _ => true,
+                };
+                let facets = match (x.facet, y.facet) {
+                    (Facet::Offer, Facet::Offer) => false,
+                    (Facet::Interests, Facet::Interests) => true,
+                    (Facet::Interests, _) | (_, Facet::Interests) => false,
+                    _ => true,
+                };
+                if pairable && facets {
+                    let (score, _) = network.explain(x.id, y.id).unwrap_or((0.0, Vec::new()));
+                    scored.push((score, label(&keys[&x.id], &keys[&y.id])));
+                }
+            }
+        }
+    }
+    for step in 1..=10 {
+        let threshold = 0.05 * f64::from(step);
+        let returned: Vec<&(f64, bool)> = scored.iter().filter(|(s, _)| *s >= threshold).collect();
+        let right = returned.iter().filter(|(_, m)| *m).count();
+        println!(
+            "threshold {threshold:.2}: recall {:.3} precision {:.3} ({right}/{} returned, {positives} positives)",
+            right as f64 / positives as f64,
+            right as f64 / returned.len().max(1) as f64,
+            returned.len()
+        );
     }
 }

@@ -210,10 +210,82 @@ fn skewed(rng: &mut Rng, n: u64) -> u64 {
     ((u * u * u) * n as f64) as u64
 }
 
-fn goal_input(rng: &mut Rng, contact_id: Option<Uuid>) -> CreateGoal {
-    let words: Vec<String> = (0..6 + rng.below(5))
-        .map(|_| word(skewed(rng, VOCABULARY)))
-        .collect();
+/// How seeded goals and offers are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum GoalText {
+    /// As people write: a phrase of an activity (six goals in ten) and of one
+    /// or two topics of the built-in vocabulary, drawn with a skew (some
+    /// concepts are common), among 3 to 7 made-up words (names, places,
+    /// jargon: the words no concept covers), and a tag on one item in four.
+    #[default]
+    People,
+    /// Only made-up words: 6 to 10 of a 2,000-word vocabulary with a strong
+    /// skew (the commonest in half of the goals) and 1 to 3 tags. The worst
+    /// case for the inverted index, and the network the first benchmarks
+    /// were measured on.
+    Words,
+}
+
+/// Phrases of the built-in vocabulary, activities and topics apart: the
+/// first phrase of each concept that has one.
+fn phrases() -> &'static (Vec<&'static str>, Vec<&'static str>) {
+    use crate::intersections::vocabulary::{ConceptKind, Vocabulary};
+    static PHRASES: std::sync::OnceLock<(Vec<&'static str>, Vec<&'static str>)> =
+        std::sync::OnceLock::new();
+    PHRASES.get_or_init(|| {
+        let (mut activities, mut topics) = (Vec::new(), Vec::new());
+        for concept in &Vocabulary::builtin().concepts {
+            let Some(phrase) = concept.phrases.first() else {
+                continue;
+            };
+            match concept.kind.unwrap_or_default() {
+                ConceptKind::Activity => activities.push(phrase.as_str()),
+                ConceptKind::Topic => topics.push(phrase.as_str()),
+                ConceptKind::Place => {}
+            }
+        }
+        (activities, topics)
+    })
+}
+
+fn goal_input(rng: &mut Rng, contact_id: Option<Uuid>, text: GoalText) -> CreateGoal {
+    let (title, topics) = match text {
+        GoalText::Words => {
+            let words: Vec<String> = (0..6 + rng.below(5))
+                .map(|_| word(skewed(rng, VOCABULARY)))
+                .collect();
+            let topics = (0..1 + rng.below(3))
+                .map(|_| tag(skewed(rng, GOAL_TAGS)))
+                .collect();
+            (words.join(" "), topics)
+        }
+        GoalText::People => {
+            let (activities, subjects) = phrases();
+            let mut parts: Vec<String> = (0..3 + rng.below(5))
+                .map(|_| word(skewed(rng, VOCABULARY)))
+                .collect();
+            let mut insert = |rng: &mut Rng, phrase: &str| {
+                let at = rng.below(parts.len() as u64 + 1) as usize;
+                parts.insert(at, phrase.to_owned());
+            };
+            if rng.below(10) < 6 && !activities.is_empty() {
+                let phrase = activities[skewed(rng, activities.len() as u64) as usize];
+                insert(rng, phrase);
+            }
+            for _ in 0..1 + rng.below(2) {
+                if !subjects.is_empty() {
+                    let phrase = subjects[skewed(rng, subjects.len() as u64) as usize];
+                    insert(rng, phrase);
+                }
+            }
+            let topics = if rng.below(4) == 0 {
+                vec![tag(skewed(rng, GOAL_TAGS))]
+            } else {
+                Vec::new()
+            };
+            (parts.join(" "), topics)
+        }
+    };
     CreateGoal {
         contact_id,
         kind: if rng.below(2) == 0 {
@@ -221,13 +293,9 @@ fn goal_input(rng: &mut Rng, contact_id: Option<Uuid>) -> CreateGoal {
         } else {
             GoalKind::Offer
         },
-        title: words.join(" "),
+        title,
         description: None,
-        topics: Some(
-            (0..1 + rng.below(3))
-                .map(|_| tag(skewed(rng, GOAL_TAGS)))
-                .collect(),
-        ),
+        topics: Some(topics),
         horizon: None,
         target_on: None,
         status: None,
@@ -241,8 +309,8 @@ pub async fn goals(
     db: &DatabaseConnection,
     user_id: Uuid,
     contacts: &[Uuid],
-    mine: usize,
-    theirs: usize,
+    (mine, theirs): (usize, usize),
+    text: GoalText,
     seed: u64,
 ) -> Result<(), AppError> {
     let owner = Owner::new(user_id);
@@ -254,7 +322,7 @@ pub async fn goals(
     for batch in holders.chunks(1000) {
         let txn = db::begin_write(db).await?;
         for holder in batch {
-            goals::write::create(&txn, owner, goal_input(&mut rng, *holder)).await?;
+            goals::write::create(&txn, owner, goal_input(&mut rng, *holder, text)).await?;
         }
         txn.commit().await?;
     }

@@ -179,7 +179,7 @@ pub fn concepts(filters: ConceptFilters) -> Result<Concepts, AppError> {
                 id: c.id.clone(),
                 label: c.label.clone(),
                 weight: c.weight,
-                needs: match c.gated {
+                needs: match c.gated.unwrap_or_default() {
                     Gate::Open => None,
                     Gate::Topic => Some(ConceptNeeds::Topic),
                     Gate::Place => Some(ConceptNeeds::Place),

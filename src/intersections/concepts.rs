@@ -35,6 +35,13 @@ struct Token {
     used: bool,
 }
 
+/// Words a dot abbreviates rather than ends a sentence after ("St. Louis",
+/// "Dr. Okafor", "Acme Co. in Leeds").
+const ABBREVIATIONS: &[&str] = &[
+    "co", "corp", "dr", "e", "eg", "etc", "ft", "g", "i", "ie", "inc", "jr", "ltd", "mr", "mrs",
+    "ms", "mt", "no", "prof", "sr", "st", "vs",
+];
+
 /// Folded tokens with the clause each belongs to. A clause ends at `.` `!`
 /// `?` `;` and line breaks, but not at a dot inside a word or number
 /// ("node.js", "1.5m").
@@ -61,9 +68,10 @@ fn tokenize(lexicon: &Lexicon, text: &str) -> Vec<Token> {
             current.push(c);
             continue;
         }
+        let abbreviation = c == '.' && ABBREVIATIONS.contains(&current.as_str());
         push(&mut current, clause, &mut tokens);
         let ends_clause = match c {
-            '.' => chars.peek().is_none_or(|next| !next.is_alphanumeric()),
+            '.' => !abbreviation && chars.peek().is_none_or(|next| !next.is_alphanumeric()),
             '!' | '?' | ';' | '\n' | '\r' | '•' | '·' | '|' => true,
             _ => false,
         };
@@ -253,7 +261,7 @@ mod tests {
             id: id.into(),
             label: id.replace('_', " "),
             weight: 1.0,
-            gated: super::super::vocabulary::Gate::Open,
+            gated: None,
             phrases: phrases.iter().map(|p| (*p).into()).collect(),
             senses,
             complements: Vec::new(),
@@ -374,6 +382,13 @@ mod tests {
         assert_eq!(reading.words, vec!["lisbon"]);
         assert_eq!(
             concepts(&lexicon, "Raise a $1.5M seed round"),
+            vec![
+                pair("fundraising", "raise"),
+                pair("fundraising", "seed round")
+            ]
+        );
+        assert_eq!(
+            concepts(&lexicon, "Raise in St. Louis, a seed round"),
             vec![
                 pair("fundraising", "raise"),
                 pair("fundraising", "seed round")

@@ -6,6 +6,7 @@
 //! own vocabulary ([`UserConcept`]) is compiled on top of it into a lexicon
 //! of their own, so it changes only their network.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, LazyLock};
 
@@ -14,13 +15,14 @@ use serde::Deserialize;
 use super::text::Analyzer;
 
 /// The files of the built-in vocabulary, in the order they are read.
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     (
         "activities.toml",
         include_str!("vocabulary/activities.toml"),
     ),
     ("fields.toml", include_str!("vocabulary/fields.toml")),
     ("life.toml", include_str!("vocabulary/life.toml")),
+    ("places.toml", include_str!("vocabulary/places.toml")),
     ("generic.toml", include_str!("vocabulary/generic.toml")),
 ];
 
@@ -41,9 +43,9 @@ pub struct ConceptDef {
     pub label: String,
     #[serde(default = "default_weight")]
     pub weight: f64,
-    /// `true` (needs a shared topic) or `"place"` (needs a shared place).
-    #[serde(default)]
-    pub gated: Gate,
+    /// `true` (needs a shared topic) or `"place"` (needs a shared place); by
+    /// default, the file's, or `false`.
+    pub gated: Option<Gate>,
     #[serde(default)]
     pub phrases: Vec<String>,
     #[serde(default)]
@@ -126,6 +128,8 @@ pub struct SenseDef {
 struct ConceptFile {
     /// The kind of the file's concepts that do not say theirs.
     kind: Option<ConceptKind>,
+    /// The gate of the file's concepts that do not say theirs.
+    gated: Option<Gate>,
     #[serde(default)]
     concept: Vec<ConceptDef>,
     #[serde(default)]
@@ -156,6 +160,7 @@ impl Vocabulary {
             let file: ConceptFile = toml::from_str(source).map_err(|e| format!("{name}: {e}"))?;
             concepts.extend(file.concept.into_iter().map(|mut concept| {
                 concept.kind = concept.kind.or(file.kind);
+                concept.gated = concept.gated.or(file.gated);
                 concept
             }));
             generic.extend(file.words);
@@ -267,29 +272,24 @@ pub fn is_little_word(token: &str) -> bool {
 /// The form tokens are compared in: folded, with plural and third-person
 /// endings removed and nothing else, so that "designers" is "designer" but
 /// "marketing" stays apart from "market" (Snowball stemming would join them).
-pub fn key(token: &str) -> String {
+pub fn key(token: &str) -> Cow<'_, str> {
     let n = token.len();
-    let ascii_end = |suffix: &str| token.ends_with(suffix);
-    if n > 4 && ascii_end("ies") && !ascii_end("eies") {
-        format!("{}y", &token[..n - 3])
-    } else if n > 4
-        && (ascii_end("sses")
-            || ascii_end("shes")
-            || ascii_end("ches")
-            || ascii_end("xes")
-            || ascii_end("zzes"))
+    let ends = |suffix: &str| token.ends_with(suffix);
+    if n > 4 && ends("ies") && !ends("eies") {
+        Cow::Owned(format!("{}y", &token[..n - 3]))
+    } else if n > 4 && (ends("sses") || ends("shes") || ends("ches") || ends("xes") || ends("zzes"))
     {
-        token[..n - 2].to_owned()
+        Cow::Borrowed(&token[..n - 2])
     } else if n > 3
-        && ascii_end("s")
-        && !ascii_end("ss")
-        && !ascii_end("us")
-        && !ascii_end("is")
+        && ends("s")
+        && !ends("ss")
+        && !ends("us")
+        && !ends("is")
         && !NOT_PLURALS.contains(&token)
     {
-        token[..n - 1].to_owned()
+        Cow::Borrowed(&token[..n - 1])
     } else {
-        token.to_owned()
+        Cow::Borrowed(token)
     }
 }
 
@@ -321,7 +321,7 @@ pub fn phrase_keys(phrase: &str) -> Vec<String> {
     super::text::fold(phrase)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|token| !token.is_empty() && !is_little_word(token))
-        .map(key)
+        .map(|token| key(token).into_owned())
         .collect()
 }
 
@@ -417,7 +417,7 @@ impl Lexicon {
                         id: concept.id.clone(),
                         label: concept.label.clone(),
                         weight: 1.0,
-                        gated: Gate::Open,
+                        gated: None,
                         phrases: concept.phrases.clone(),
                         senses: Vec::new(),
                         complements: concept.complements.clone(),
@@ -440,7 +440,7 @@ impl Lexicon {
                 id: concept.id.clone(),
                 label: concept.label.clone(),
                 weight: concept.weight,
-                gated: concept.gated,
+                gated: concept.gated.unwrap_or_default(),
                 complements: Vec::new(),
                 broader: concept
                     .broader
@@ -625,7 +625,7 @@ pub fn check_user_concept(
                 id: concept.id.clone(),
                 label: concept.label.clone(),
                 weight: 1.0,
-                gated: Gate::Open,
+                gated: None,
                 phrases: concept.phrases.clone(),
                 senses: Vec::new(),
                 complements: Vec::new(),
@@ -714,7 +714,7 @@ mod tests {
             id: id.into(),
             label: id.replace('_', " "),
             weight: 1.0,
-            gated: Gate::Open,
+            gated: None,
             phrases: phrases.iter().map(|p| (*p).into()).collect(),
             senses: Vec::new(),
             complements: Vec::new(),

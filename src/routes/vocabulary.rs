@@ -73,8 +73,12 @@ pub async fn list_own_concepts(
     tag = "vocabulary",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body get the first response; the same key with another body is a 422. Kept 24 hours.")),
     request_body = CreateOwnConcept,
-    responses((status = 201, description = "The new entry.", body = OwnConcept,
-        headers(("ETag" = String, description = "The entry's entity tag."))))
+    responses(
+        (status = 201, description = "The new entry.", body = OwnConcept,
+            headers(("ETag" = String, description = "The entry's entity tag."))),
+        (status = 409, description = "Your vocabulary has this concept already (`concept_exists`: add phrases to that entry with `PATCH`), or 200 entries (`too_many_concepts`).",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/vocabulary")]
 pub async fn create_own_concept(

@@ -40,6 +40,9 @@ pub struct Args {
     /// The user's own goals and offers.
     #[arg(long, default_value_t = 20)]
     my_goals: usize,
+    /// How seeded goals and offers are written.
+    #[arg(long, value_enum, default_value_t)]
+    goal_text: rapport::seed::GoalText,
     /// Seconds of load per scenario.
     #[arg(long, default_value_t = 10)]
     duration: u64,
@@ -500,7 +503,15 @@ async fn drive(
     let settings = Settings::from_lookup(|k| (k == "RAPPORT_DATABASE_URL").then(|| url.into()))?;
     let db = rapport::db::connect(&settings.database).await?;
     let ids = rapport::seed::network(&db, user_id, args.contacts, interactions, 42).await?;
-    rapport::seed::goals(&db, user_id, &ids, args.my_goals, goals, 43).await?;
+    rapport::seed::goals(
+        &db,
+        user_id,
+        &ids,
+        (args.my_goals, goals),
+        args.goal_text,
+        43,
+    )
+    .await?;
     if settings.database.is_postgres() {
         // Planner statistics for the freshly filled tables, as autovacuum
         // would gather them (this machine's PostgreSQL runs with it off):

@@ -26,6 +26,9 @@ pub struct Args {
     /// The user's own goals and offers to seed (with `--goals`).
     #[arg(long, default_value_t = 20)]
     my_goals: usize,
+    /// How seeded goals and offers are written.
+    #[arg(long, value_enum, default_value_t)]
+    goal_text: rapport::seed::GoalText,
     /// Rows of a generated LinkedIn export to import into an empty account
     /// (then again, when every row matches).
     #[arg(long, default_value_t = 0)]
@@ -138,7 +141,15 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let mut engine = Vec::new();
     if args.goals > 0 {
         let started = Instant::now();
-        rapport::seed::goals(&db, user_id, &ids, args.my_goals, args.goals, 43).await?;
+        rapport::seed::goals(
+            &db,
+            user_id,
+            &ids,
+            (args.my_goals, args.goals),
+            args.goal_text,
+            43,
+        )
+        .await?;
         println!(
             "seeded {} goals and offers of contacts and {} of the user in {:.1} s",
             args.goals,

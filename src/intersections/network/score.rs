@@ -55,18 +55,22 @@ struct Parts {
 }
 
 impl Parts {
-    /// Gated concepts count only once what else the pair shares reaches
-    /// [`GATE_FLOOR`] and [`GATE_SHARE`] of the gated part: two people
-    /// hiring or selling meet only when they also share the field or the
-    /// market, two people moving only when they also share the place.
-    fn counts(&self, gate: Gate) -> bool {
-        let company = match gate {
-            Gate::Open => return true,
-            Gate::Topic => self.same[Gate::Open as usize] + self.complement[Gate::Open as usize],
-            Gate::Place => self.places,
-        };
-        let gated = self.same[gate as usize] + self.complement[gate as usize];
-        company >= GATE_FLOOR && company >= GATE_SHARE * gated
+    /// Which gates are open. Gated concepts count only once what else the
+    /// pair shares reaches [`GATE_FLOOR`] and [`GATE_SHARE`] of the gated
+    /// part: two people moving meet only when they also share the place
+    /// (shared places are the company of place-gated concepts, whatever
+    /// their own gate); two people hiring or selling, or living in the same
+    /// city, only when they also share a field or a market, or a move there
+    /// (place-gated concepts that count are company for the others).
+    fn gates(&self) -> [bool; 3] {
+        let gated = |gate: Gate| self.same[gate as usize] + self.complement[gate as usize];
+        let opens =
+            |company: f64, gated: f64| company >= GATE_FLOOR && company >= GATE_SHARE * gated;
+        let place = opens(self.places, gated(Gate::Place));
+        let open = self.same[Gate::Open as usize] + self.complement[Gate::Open as usize];
+        let company = open + if place { gated(Gate::Place) } else { 0.0 };
+        let topic = opens(company, gated(Gate::Topic));
+        [true, topic, place]
     }
 
     fn add(&mut self, network: &Network, c: &Contribution) {
@@ -74,7 +78,7 @@ impl Parts {
         match c.relation {
             Relation::Same => {
                 self.same[c.gate as usize] += c.amount;
-                if c.gate == Gate::Open && term.place {
+                if term.place {
                     self.places += c.amount;
                 }
                 if term.via == Via::Tag {
@@ -87,9 +91,10 @@ impl Parts {
 
     /// What counts of the shared and the complementary parts.
     fn counted(&self) -> (f64, f64) {
+        let gates = self.gates();
         let (mut same, mut complement) = (0.0, 0.0);
         for gate in [Gate::Open, Gate::Topic, Gate::Place] {
-            if self.counts(gate) {
+            if gates[gate as usize] {
                 same += self.same[gate as usize];
                 complement += self.complement[gate as usize];
             }
@@ -125,26 +130,19 @@ impl Network {
     }
 
     /// Whether the activities of two goals or offers meet: one of them has
-    /// none, or they share one, or one completes the other.
+    /// none, or they share one, or one completes the other. (On the hot path
+    /// of every search: no allocation.)
     fn intents_meet(&self, a: Vector, b: Vector) -> bool {
-        let activities = |v: Vector<'_>| -> Vec<u32> {
-            v.terms
-                .iter()
-                .copied()
-                .filter(|&t| self.terms[t as usize].activity)
-                .collect()
-        };
-        let (mine, theirs) = (activities(a), activities(b));
-        if mine.is_empty() || theirs.is_empty() {
-            return true;
+        let activity = |t: &u32| self.terms[*t as usize].activity;
+        let held_by_b = |t: &u32| activity(t) && b.terms.binary_search(t).is_ok();
+        let mut a_has_one = false;
+        for x in a.terms.iter().filter(|t| activity(t)) {
+            a_has_one = true;
+            if held_by_b(x) || self.complements_of(*x).iter().any(held_by_b) {
+                return true;
+            }
         }
-        mine.iter().any(|&x| {
-            theirs.binary_search(&x).is_ok()
-                || self
-                    .complements_of(x)
-                    .iter()
-                    .any(|y| theirs.binary_search(y).is_ok())
-        })
+        !a_has_one || !b.terms.iter().any(activity)
     }
 
     /// What carried the score of `a` and `b`, largest contribution first.
@@ -156,9 +154,10 @@ impl Network {
             all.push(c);
         });
         let share = self.intent_share(a, b, complements);
+        let gates = parts.gates();
         let mut reasons: Vec<Reason> = all
             .into_iter()
-            .filter(|c| parts.counts(c.gate))
+            .filter(|c| gates[c.gate as usize])
             .map(|c| {
                 let (x, y) = (
                     &self.terms[c.terms.0 as usize],

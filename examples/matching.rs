@@ -56,6 +56,69 @@ fn main() {
             format!("{score:.3} {}", reasons.join(", "))
         };
         let _ = Uuid::nil();
+        // What kind of pair each returned one is, right or wrong.
+        let activities: std::collections::HashSet<String> = lexicon
+            .concepts()
+            .iter()
+            .filter(|c| c.kind == rapport::intersections::vocabulary::ConceptKind::Activity)
+            .map(|c| c.id.clone())
+            .collect();
+        let mut table: std::collections::BTreeMap<(String, &str), usize> = Default::default();
+        let right: Vec<(String, String)> = set
+            .pairs
+            .iter()
+            .filter(|p| p.is_match)
+            .map(|p| {
+                if p.a <= p.b {
+                    (p.a.clone(), p.b.clone())
+                } else {
+                    (p.b.clone(), p.a.clone())
+                }
+            })
+            .collect();
+        let mut returned: Vec<((String, String), bool)> = report
+            .false_positives
+            .iter()
+            .map(|(k, _)| (k.clone(), false))
+            .collect();
+        returned.extend(
+            right
+                .iter()
+                .filter(|k| !report.false_negatives.iter().any(|(f, _)| f == *k))
+                .map(|k| (k.clone(), true)),
+        );
+        for ((a, b), ok) in &returned {
+            let facets = format!(
+                "{:?}-{:?}",
+                by_key[a.as_str()].facet,
+                by_key[b.as_str()].facet
+            );
+            let (_, reasons) = network
+                .explain(by_key[a.as_str()].id, by_key[b.as_str()].id)
+                .unwrap_or((0.0, Vec::new()));
+            let class = if reasons
+                .iter()
+                .any(|r| r.relation == rapport::intersections::Relation::Complement)
+            {
+                "complement"
+            } else if reasons
+                .iter()
+                .any(|r| r.concepts.iter().any(|c| activities.contains(c)))
+            {
+                "shared activity"
+            } else {
+                "topic only"
+            };
+            *table
+                .entry((
+                    format!("{facets} {class}"),
+                    if *ok { "right" } else { "wrong" },
+                ))
+                .or_default() += 1;
+        }
+        for ((class, verdict), count) in &table {
+            println!("  {class:40} {verdict}: {count}");
+        }
         for ((a, b), _) in &report.false_positives {
             println!(
                 "FP {a} / {b}: {}\n   {}\n   {}",

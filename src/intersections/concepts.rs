@@ -5,7 +5,7 @@
 //! asks for; what is left are words.
 
 use super::text;
-use super::vocabulary::{Lexicon, is_little_word, key};
+use super::vocabulary::{FORWARD_WINDOW, Lexicon, SenseRule, is_little_word, key};
 
 /// One concept found in a text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,7 +133,7 @@ impl Lexicon {
                     continue;
                 }
                 let (first, last) = (content[at], content[at + rule.keys.len() - 1]);
-                if !in_company(&tokens, first, last, rule.window, &rule.with, &rule.without) {
+                if !in_company(&tokens, (first, last), rule, rule.forward) {
                     continue;
                 }
                 found.push((
@@ -191,19 +191,19 @@ fn span_matches(tokens: &[Token], content: &[usize], at: usize, keys: &[u32]) ->
     })
 }
 
-/// Whether the words around `first..=last` (within `window` tokens, in the
-/// same clause) keep the right company: a `with` cue (unless `with` is
+/// Whether the words around `first..=last` (within the rule's window, in
+/// the same clause) keep the right company: a `with` cue (unless `with` is
 /// empty) and no `without` cue, or a `with` cue nearer than any `without`
 /// one ("I place designers: product, brand" is hiring, though "product" may
-/// say otherwise further off). Both are sorted key ids.
+/// say otherwise further off). For a `forward` rule, the `with` cue must
+/// follow within [`FORWARD_WINDOW`] tokens.
 fn in_company(
     tokens: &[Token],
-    first: usize,
-    last: usize,
-    window: usize,
-    with: &[u32],
-    without: &[u32],
+    (first, last): (usize, usize),
+    rule: &SenseRule,
+    forward: bool,
 ) -> bool {
+    let (with, without, window) = (&rule.with, &rule.without, rule.window);
     let clause = tokens[first].clause;
     let around = first.saturating_sub(window)..(last + window + 1).min(tokens.len());
     let (mut nearest_with, mut nearest_without) = (usize::MAX, usize::MAX);
@@ -222,16 +222,23 @@ fn in_company(
         if without.binary_search(&key).is_ok() {
             nearest_without = nearest_without.min(distance);
         }
-        if with.binary_search(&key).is_ok() {
+        let cue_may_stand_here = !forward || (position > last && distance <= FORWARD_WINDOW);
+        if cue_may_stand_here && with.binary_search(&key).is_ok() {
             nearest_with = nearest_with.min(distance);
         }
     }
     if with.is_empty() {
-        nearest_without == usize::MAX
+        // Without any cue to look for, only what stands right by the word
+        // says it means something else ("designer furniture", "designer
+        // brand"), not what a list goes on to name.
+        nearest_without > WITHOUT_ALONE
     } else {
         nearest_with < nearest_without
     }
 }
+
+/// How near a `without` cue must be to block a sense that has no `with`.
+const WITHOUT_ALONE: usize = 2;
 
 fn surface(tokens: &[Token], span: std::ops::RangeInclusive<usize>) -> String {
     tokens[span]

@@ -113,12 +113,18 @@ pub const WORD_WEIGHT: f64 = 1.0;
 pub const GATE_FLOOR: f64 = 0.02;
 
 /// See [`GATE_FLOOR`].
-pub const GATE_SHARE: f64 = 0.25;
+pub const GATE_SHARE: f64 = 0.35;
 
 /// What is left of the score of two goals (or a goal and an offer) whose
 /// activities neither match nor complete each other: selling to grocers and
 /// speaking at grocery conferences share a topic, not a pursuit.
 pub const MISMATCH_SHARE: f64 = 0.3;
+
+/// What is left of the score of a goal and a goal (or an offer) that meet
+/// on topics alone, when one of them names no activity: measured on
+/// labelled networks, such pairs are more often a shared theme than a real
+/// intersection.
+pub const TOPIC_ONLY_SHARE: f64 = 0.6;
 
 /// The lowest score that counts as an intersection, the same for every
 /// kind, for introductions and for people: one threshold, in code, spec and

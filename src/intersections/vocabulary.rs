@@ -353,7 +353,15 @@ pub(super) struct SenseRule {
     pub with: Box<[u32]>,
     pub without: Box<[u32]>,
     pub window: usize,
+    /// A sense of words that say nothing alone ("need", "more", "looking
+    /// for"): its `with` cue must follow it closely, as the object of the
+    /// verb ("need a designer", "more customers"), not stand anywhere near
+    /// ("the restaurant needs more press" is not selling).
+    pub forward: bool,
 }
+
+/// How far after a sense of weak words its cue may come.
+pub const FORWARD_WINDOW: usize = 3;
 
 /// A vocabulary compiled for reading text: phrases and senses indexed by
 /// their first key, longest first.
@@ -466,7 +474,19 @@ impl Lexicon {
             concept.complements.dedup();
         }
 
-        let mut compiler = Compiler::default();
+        let analyzer = Analyzer::new();
+        let generic: HashSet<String> = vocabulary
+            .generic
+            .iter()
+            .map(|word| analyzer.stem(&super::text::fold(word)))
+            .collect();
+        let mut compiler = Compiler {
+            keys: HashMap::new(),
+            phrases: HashMap::new(),
+            senses: Vec::new(),
+            analyzer,
+            generic,
+        };
         for (i, (concept, _)) in definitions.iter().enumerate() {
             let i = i as u32;
             for phrase in &concept.phrases {
@@ -478,13 +498,7 @@ impl Lexicon {
                 }
             }
         }
-        let analyzer = Analyzer::new();
-        let generic = vocabulary
-            .generic
-            .iter()
-            .map(|word| analyzer.stem(&super::text::fold(word)))
-            .collect();
-        compiler.finish(vocabulary.version, concepts, index, generic)
+        compiler.finish(vocabulary.version, concepts, index)
     }
 
     pub fn concepts(&self) -> &[ConceptInfo] {
@@ -510,11 +524,13 @@ impl Lexicon {
     }
 }
 
-#[derive(Default)]
 struct Compiler {
     keys: HashMap<String, u32>,
     phrases: HashMap<Vec<u32>, Vec<u32>>,
     senses: Vec<SenseRule>,
+    analyzer: Analyzer,
+    /// Snowball stems of the generic words.
+    generic: HashSet<String>,
 }
 
 impl Compiler {
@@ -541,11 +557,23 @@ impl Compiler {
         }
     }
 
+    /// Whether a folded token says nothing alone (a stop, little or generic
+    /// word).
+    fn is_weak(&self, token: &str) -> bool {
+        super::text::is_stop_word(token)
+            || is_little_word(token)
+            || self.generic.contains(&self.analyzer.stem(token))
+    }
+
     fn sense(&mut self, word: &str, concept: u32, sense: &SenseDef) {
         let keys = self.keys_of(word);
         if keys.is_empty() {
             return;
         }
+        let forward = super::text::fold(word)
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|token| !token.is_empty())
+            .all(|token| self.is_weak(token));
         let cues = |this: &mut Compiler, cues: &[String]| -> Box<[u32]> {
             let mut ids: Vec<u32> = cues.iter().flat_map(|cue| this.keys_of(cue)).collect();
             ids.sort_unstable();
@@ -560,6 +588,7 @@ impl Compiler {
             with,
             without,
             window: sense.window.unwrap_or(DEFAULT_WINDOW),
+            forward,
         });
     }
 
@@ -568,7 +597,6 @@ impl Compiler {
         version: u32,
         concepts: Vec<ConceptInfo>,
         index: HashMap<String, u32>,
-        generic: HashSet<String>,
     ) -> Lexicon {
         let mut phrases: HashMap<u32, Vec<PhraseRule>> = HashMap::new();
         for (keys, concepts) in self.phrases {
@@ -602,7 +630,7 @@ impl Compiler {
             keys: self.keys,
             phrases,
             senses,
-            generic,
+            generic: self.generic,
         }
     }
 }

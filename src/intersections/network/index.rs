@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use super::analysis::Term;
-use super::{MIN_SCORE, Network, PRUNE_LIMIT, Vector, by_score_then};
+use super::{MIN_SCORE, Network, PRUNE_LIMIT, Pairing, Vector, by_score_then};
 use crate::intersections::{TAG_BONUS, Via};
 
 /// A search's query: an item's vector plus, where they apply, the
@@ -380,8 +380,9 @@ impl Network {
     fn offer_match(&self, (contact, item): (u32, u32), other: u32, partners: &mut Partners) {
         let partner = self.item_contact[other as usize];
         if partners.allows(contact, partner) {
+            let pairing = self.pairing(item, other).unwrap_or(Pairing::Goals);
             let score = self
-                .score(self.vector(item), self.vector(other), true)
+                .score(self.vector(item), self.vector(other), pairing)
                 .score;
             if score >= MIN_SCORE {
                 partners.offer(partner, score);

@@ -55,6 +55,36 @@ fn slot(side: Side, facet: Facet) -> usize {
     side * 3 + facet
 }
 
+/// What two items are to each other, which decides what counts between
+/// them: complementary concepts between goals and offers only, and for two
+/// goals, a shared pursuit or complementary ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pairing {
+    /// Two people's interests.
+    Interests,
+    /// An offer and a goal.
+    OfferGoal,
+    /// Two goals.
+    Goals,
+}
+
+impl Pairing {
+    /// `None` for facets that never pair (two offers; interests with goals
+    /// or offers).
+    fn of(a: Facet, b: Facet) -> Option<Pairing> {
+        match (a, b) {
+            (Facet::Interests, Facet::Interests) => Some(Pairing::Interests),
+            (Facet::Goal, Facet::Goal) => Some(Pairing::Goals),
+            (Facet::Goal, Facet::Offer) | (Facet::Offer, Facet::Goal) => Some(Pairing::OfferGoal),
+            _ => None,
+        }
+    }
+
+    fn complements(self) -> bool {
+        self != Pairing::Interests
+    }
+}
+
 /// One item's normalised vector, term ids ascending, with the words the
 /// item used for each of its concepts.
 #[derive(Clone, Copy)]
@@ -349,6 +379,11 @@ impl Network {
             surfaces: &self.vector_surfaces[range],
             table: &self.surfaces,
         }
+    }
+
+    /// How items `a` and `b` pair (see [`Pairing::of`]).
+    fn pairing(&self, a: u32, b: u32) -> Option<Pairing> {
+        Pairing::of(self.facets[a as usize], self.facets[b as usize])
     }
 
     fn items_of(&self, contact: u32) -> &[u32] {

@@ -8,25 +8,19 @@ use uuid::Uuid;
 
 use super::analysis::{self, NO_SURFACE, Surfaces, Terms};
 use super::index::{Partners, Query, Scratch};
-use super::{Network, PARALLEL_FROM_ITEMS, Side, Vector, by_score_then, map_ranges, slot};
+use super::{Network, PARALLEL_FROM_ITEMS, Pairing, Side, Vector, by_score_then, map_ranges, slot};
 use crate::intersections::{
     Facet, Found, Holder, Introduction, Item, Kind, MAX_MATCHES, MIN_SCORE, Match, MatchKind,
     Person, Skip, intersection_id, introduction_id,
 };
 
 /// Which of the user's facets meets which of a contact's, as what (two goals
-/// that complete each other become [`Kind::ComplementaryGoal`]), and whether
-/// complements count.
-pub(super) const MY_RELATIONS: [(Facet, Facet, Kind, bool); 4] = [
-    (Facet::Goal, Facet::Goal, Kind::SharedGoal, true),
-    (Facet::Offer, Facet::Goal, Kind::ICanHelp, true),
-    (Facet::Goal, Facet::Offer, Kind::TheyCanHelp, true),
-    (
-        Facet::Interests,
-        Facet::Interests,
-        Kind::SharedInterest,
-        false,
-    ),
+/// that complete each other become [`Kind::ComplementaryGoal`]).
+pub(super) const MY_RELATIONS: [(Facet, Facet, Kind); 4] = [
+    (Facet::Goal, Facet::Goal, Kind::SharedGoal),
+    (Facet::Offer, Facet::Goal, Kind::ICanHelp),
+    (Facet::Goal, Facet::Offer, Kind::TheyCanHelp),
+    (Facet::Interests, Facet::Interests, Kind::SharedInterest),
 ];
 
 /// A match found while ranking people, with the item it came from so that
@@ -55,15 +49,16 @@ impl Network {
             |(scratch, query, candidates), range| {
                 let mut found = Vec::new();
                 for &mine in &self.my_items[range] {
-                    for &(my_facet, their_facet, kind, complements) in &MY_RELATIONS {
+                    for &(my_facet, their_facet, kind) in &MY_RELATIONS {
                         if self.facets[mine as usize] != my_facet {
                             continue;
                         }
+                        let complements = my_facet != Facet::Interests;
                         self.query(self.vector(mine), complements, query);
                         let index = slot(Side::Contacts, their_facet);
                         self.candidates(query, index, scratch, candidates);
                         for &theirs in candidates.iter() {
-                            found.extend(self.found(kind, complements, mine, theirs));
+                            found.extend(self.found(kind, mine, theirs));
                         }
                     }
                 }
@@ -86,15 +81,16 @@ impl Network {
         let mut candidates = Vec::new();
         let mut found = Vec::new();
         for &theirs in self.items_of(contact) {
-            for &(my_facet, their_facet, kind, complements) in &MY_RELATIONS {
+            for &(my_facet, their_facet, kind) in &MY_RELATIONS {
                 if self.facets[theirs as usize] != their_facet {
                     continue;
                 }
+                let complements = their_facet != Facet::Interests;
                 self.query(self.vector(theirs), complements, &mut query);
                 let index = slot(Side::Me, my_facet);
                 self.candidates(&query, index, &mut scratch, &mut candidates);
                 for &mine in &candidates {
-                    found.extend(self.found(kind, complements, mine, theirs));
+                    found.extend(self.found(kind, mine, theirs));
                 }
             }
         }
@@ -198,13 +194,9 @@ impl Network {
     pub fn explain(&self, a: Uuid, b: Uuid) -> Option<(f64, Vec<crate::intersections::Reason>)> {
         let find = |id: Uuid| self.ids.binary_search(&id).ok().map(|i| i as u32);
         let (a, b) = (find(a)?, find(b)?);
-        let complements = self.facets[a as usize] != Facet::Interests
-            && self.facets[b as usize] != Facet::Interests;
+        let pairing = self.pairing(a, b).unwrap_or(Pairing::OfferGoal);
         let (x, y) = (self.vector(a), self.vector(b));
-        Some((
-            self.score(x, y, complements).score,
-            self.reasons(x, y, complements),
-        ))
+        Some((self.score(x, y, pairing).score, self.reasons(x, y, pairing)))
     }
 
     /// Contacts ranked by how well they meet `goal`, which need not be in the
@@ -265,7 +257,8 @@ impl Network {
                 {
                     continue;
                 }
-                let pair = self.score(asked, self.vector(item), true);
+                let pairing = Pairing::of(goal.facet, facet).unwrap_or(Pairing::OfferGoal);
+                let pair = self.score(asked, self.vector(item), pairing);
                 if pair.score >= MIN_SCORE {
                     let kind = match kind {
                         MatchKind::SharedGoal if pair.is_complementary() => {
@@ -298,7 +291,12 @@ impl Network {
             people.push(Person {
                 contact_id: self.contacts[*contact as usize],
                 score: best.matched.score,
-                reasons: self.reasons(asked, self.vector(best.item), true),
+                reasons: self.reasons(
+                    asked,
+                    self.vector(best.item),
+                    Pairing::of(goal.facet, self.facets[best.item as usize])
+                        .unwrap_or(Pairing::OfferGoal),
+                ),
                 matches: group
                     .iter()
                     .take(MAX_MATCHES)
@@ -310,15 +308,10 @@ impl Network {
         people
     }
 
-    pub(super) fn found(
-        &self,
-        kind: Kind,
-        complements: bool,
-        mine: u32,
-        theirs: u32,
-    ) -> Option<Found> {
+    pub(super) fn found(&self, kind: Kind, mine: u32, theirs: u32) -> Option<Found> {
+        let pairing = self.pairing(mine, theirs)?;
         let (my_vector, their_vector) = (self.vector(mine), self.vector(theirs));
-        let pair = self.score(my_vector, their_vector, complements);
+        let pair = self.score(my_vector, their_vector, pairing);
         if pair.score < MIN_SCORE {
             return None;
         }
@@ -338,7 +331,7 @@ impl Network {
             mine: items.map(|(mine, _)| mine),
             theirs: items.map(|(_, theirs)| theirs),
             score: pair.score,
-            reasons: self.reasons(my_vector, their_vector, complements),
+            reasons: self.reasons(my_vector, their_vector, pairing),
         })
     }
 
@@ -354,7 +347,8 @@ impl Network {
                     (Facet::Goal, Facet::Goal) => (MatchKind::SharedGoal, a, b),
                     _ => continue,
                 };
-                let pair = self.score(self.vector(from), self.vector(to), true);
+                let pairing = self.pairing(from, to).unwrap_or(Pairing::Goals);
+                let pair = self.score(self.vector(from), self.vector(to), pairing);
                 if pair.score >= MIN_SCORE {
                     let kind = match kind {
                         MatchKind::SharedGoal if pair.is_complementary() => {
@@ -381,7 +375,11 @@ impl Network {
             id: introduction_id(contacts.0, contacts.1),
             contacts,
             score: best.score,
-            reasons: self.reasons(self.vector(from), self.vector(to), true),
+            reasons: self.reasons(
+                self.vector(from),
+                self.vector(to),
+                self.pairing(from, to).unwrap_or(Pairing::Goals),
+            ),
             matches: matches
                 .into_iter()
                 .take(MAX_MATCHES)

@@ -2,10 +2,11 @@
 //! [`Network::score`], summed in a fixed order, so a pair scores the same
 //! whichever search found it and in whichever order its items are given.
 
-use super::{Network, Vector, round4};
+use super::{Network, Pairing, Vector, round4};
 use crate::intersections::vocabulary::Gate;
 use crate::intersections::{
-    GATE_FLOOR, GATE_SHARE, MAX_REASONS, MISMATCH_SHARE, Reason, Relation, TAG_BONUS, Via,
+    GATE_FLOOR, GATE_SHARE, MAX_REASONS, MISMATCH_SHARE, Reason, Relation, TAG_BONUS,
+    TOPIC_ONLY_SHARE, Via,
 };
 
 /// A pair's score, and which relation carried it.
@@ -104,14 +105,13 @@ impl Parts {
 }
 
 impl Network {
-    /// The score of items `a` and `b`, with the complements of their
-    /// concepts when `complements` (goals and offers; never interests).
-    pub(super) fn score(&self, a: Vector, b: Vector, complements: bool) -> PairScore {
+    /// The score of items `a` and `b`, which pair as `pairing`.
+    pub(super) fn score(&self, a: Vector, b: Vector, pairing: Pairing) -> PairScore {
         let mut parts = Parts::default();
-        self.for_each_contribution(a, b, complements, |c| parts.add(self, &c));
+        self.for_each_contribution(a, b, pairing.complements(), |c| parts.add(self, &c));
         let (shared, complement) = parts.counted();
         let bonus = TAG_BONUS * f64::from(parts.tags);
-        let share = self.intent_share(a, b, complements);
+        let share = self.intent_share(a, b, pairing);
         PairScore {
             score: round4(((shared + complement) * share + bonus).min(1.0)),
             shared,
@@ -119,41 +119,47 @@ impl Network {
         }
     }
 
-    /// [`MISMATCH_SHARE`] for two goals or offers whose activities neither
-    /// match nor complete each other; 1 otherwise.
-    fn intent_share(&self, a: Vector, b: Vector, complements: bool) -> f64 {
-        if complements && !self.intents_meet(a, b) {
-            MISMATCH_SHARE
-        } else {
-            1.0
+    /// [`MISMATCH_SHARE`] when the pair's activities do not meet: two goals
+    /// that neither share an activity nor complete each other (two goals are
+    /// the same pursuit or complementary ones, never a shared topic alone:
+    /// selling to grocers and speaking at grocery conferences), or a goal
+    /// and an offer whose activities both named differ; 1 otherwise.
+    fn intent_share(&self, a: Vector, b: Vector, pairing: Pairing) -> f64 {
+        if pairing == Pairing::Interests {
+            return 1.0;
+        }
+        match self.intents_meet(a, b) {
+            Some(true) => 1.0,
+            Some(false) => MISMATCH_SHARE,
+            None => TOPIC_ONLY_SHARE,
         }
     }
 
-    /// Whether the activities of two goals or offers meet: one of them has
-    /// none, or they share one, or one completes the other. (On the hot path
-    /// of every search: no allocation.)
-    fn intents_meet(&self, a: Vector, b: Vector) -> bool {
+    /// Whether the activities of two items meet: they share one, or one
+    /// completes the other; `None` when either has none. (On the hot path of
+    /// every search: no allocation.)
+    fn intents_meet(&self, a: Vector, b: Vector) -> Option<bool> {
         let activity = |t: &u32| self.terms[*t as usize].activity;
         let held_by_b = |t: &u32| activity(t) && b.terms.binary_search(t).is_ok();
         let mut a_has_one = false;
         for x in a.terms.iter().filter(|t| activity(t)) {
             a_has_one = true;
             if held_by_b(x) || self.complements_of(*x).iter().any(held_by_b) {
-                return true;
+                return Some(true);
             }
         }
-        !a_has_one || !b.terms.iter().any(activity)
+        (a_has_one && b.terms.iter().any(activity)).then_some(false)
     }
 
     /// What carried the score of `a` and `b`, largest contribution first.
-    pub(super) fn reasons(&self, a: Vector, b: Vector, complements: bool) -> Vec<Reason> {
+    pub(super) fn reasons(&self, a: Vector, b: Vector, pairing: Pairing) -> Vec<Reason> {
         let mut parts = Parts::default();
         let mut all: Vec<Contribution> = Vec::new();
-        self.for_each_contribution(a, b, complements, |c| {
+        self.for_each_contribution(a, b, pairing.complements(), |c| {
             parts.add(self, &c);
             all.push(c);
         });
-        let share = self.intent_share(a, b, complements);
+        let share = self.intent_share(a, b, pairing);
         let gates = parts.gates();
         let mut reasons: Vec<Reason> = all
             .into_iter()

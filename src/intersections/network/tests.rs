@@ -28,8 +28,8 @@ fn a_pair_scores_the_same_in_either_order() {
         for b in (a % 17..network.len() as u32).step_by(37) {
             let (x, y) = (network.vector(a), network.vector(b));
             assert_eq!(
-                network.score(x, y, true).score,
-                network.score(y, x, true).score
+                network.score(x, y, Pairing::Goals).score,
+                network.score(y, x, Pairing::Goals).score
             );
         }
     }
@@ -50,11 +50,11 @@ fn every_pair_intersections(network: &Network) -> Vec<Found> {
             if network.item_contact[theirs as usize] == NO_CONTACT {
                 continue;
             }
-            for &(my_facet, their_facet, kind, complements) in &MY_RELATIONS {
+            for &(my_facet, their_facet, kind) in &MY_RELATIONS {
                 if network.facets[mine as usize] == my_facet
                     && network.facets[theirs as usize] == their_facet
                 {
-                    found.extend(network.found(kind, complements, mine, theirs));
+                    found.extend(network.found(kind, mine, theirs));
                 }
             }
         }

@@ -29,9 +29,10 @@
 //! job seeking in the other) as if they were shared, plus [`TAG_BONUS`] per
 //! shared tag, capped at 1 and rounded to 4 decimals. Two rules then lower
 //! it: *gated* concepts (hiring, selling, moving) count only when the pair
-//! also shares something else ([`GATE_FLOOR`], [`GATE_SHARE`]), and two
-//! goals or offers whose *activities* neither match nor complete each other
-//! keep [`MISMATCH_SHARE`] of it. A pair is an intersection when its score
+//! also shares something else ([`GATE_FLOOR`], [`GATE_SHARE`]), two goals or
+//! offers whose *activities* neither match nor complete each other keep
+//! [`MISMATCH_SHARE`] of it, and those that meet on topics alone (one of
+//! them names no activity) keep [`TOPIC_ONLY_SHARE`]. A pair is an intersection when its score
 //! reaches [`MIN_SCORE`]. [`Reason`]s are what carried the score: concepts
 //! (with the words each side used), pairs of complementary concepts, words
 //! and tags, largest contribution first.

@@ -353,10 +353,10 @@ pub(super) struct SenseRule {
     pub with: Box<[u32]>,
     pub without: Box<[u32]>,
     pub window: usize,
-    /// A sense of words that say nothing alone ("need", "more", "looking
-    /// for"): its `with` cue must follow it closely, as the object of the
-    /// verb ("need a designer", "more customers"), not stand anywhere near
-    /// ("the restaurant needs more press" is not selling).
+    /// A sense of stop words ("need", "more", "looking for"): its `with` cue
+    /// must follow it closely, as the object of the verb ("need a designer",
+    /// "more customers"), not stand anywhere near ("the restaurant needs
+    /// more press" is not selling).
     pub forward: bool,
 }
 
@@ -484,7 +484,6 @@ impl Lexicon {
             keys: HashMap::new(),
             phrases: HashMap::new(),
             senses: Vec::new(),
-            analyzer,
             generic,
         };
         for (i, (concept, _)) in definitions.iter().enumerate() {
@@ -528,7 +527,6 @@ struct Compiler {
     keys: HashMap<String, u32>,
     phrases: HashMap<Vec<u32>, Vec<u32>>,
     senses: Vec<SenseRule>,
-    analyzer: Analyzer,
     /// Snowball stems of the generic words.
     generic: HashSet<String>,
 }
@@ -557,12 +555,12 @@ impl Compiler {
         }
     }
 
-    /// Whether a folded token says nothing alone (a stop, little or generic
-    /// word).
+    /// Whether a folded token says nothing alone and governs what follows
+    /// it: a stop word ("need", "looking", "more", "new") or a little word.
+    /// Generic nouns ("role", "job") take their cue before them too ("next
+    /// role"), so they are not weak in this sense.
     fn is_weak(&self, token: &str) -> bool {
-        super::text::is_stop_word(token)
-            || is_little_word(token)
-            || self.generic.contains(&self.analyzer.stem(token))
+        super::text::is_stop_word(token) || is_little_word(token)
     }
 
     fn sense(&mut self, word: &str, concept: u32, sense: &SenseDef) {

@@ -44,21 +44,35 @@ pub(crate) fn archived() -> sea_orm::sea_query::SimpleExpr {
     Expr::col((contact::Entity, contact::Column::Stage)).eq(Stage::Archived.as_str())
 }
 
-/// The ids of the owner's resting contacts (see [`resting`]).
-pub(crate) async fn resting_ids(
+/// The owner's resting contacts (see [`resting`]), and which of them are
+/// archived, in one query.
+pub(crate) struct Resting {
+    pub ids: std::collections::HashSet<Uuid>,
+    pub archived: std::collections::HashSet<Uuid>,
+}
+
+pub(crate) async fn resting_contacts(
     db: &impl sea_orm::ConnectionTrait,
     owner: Owner,
-) -> Result<std::collections::HashSet<Uuid>, AppError> {
+) -> Result<Resting, AppError> {
     use sea_orm::{QueryFilter, QuerySelect};
-    let ids: Vec<Uuid> = owner
+    let rows: Vec<(Uuid, String)> = owner
         .find::<contact::Entity>()
         .select_only()
-        .column(contact::Column::Id)
+        .columns([contact::Column::Id, contact::Column::Stage])
         .filter(resting(Utc::now().date_naive()))
         .into_tuple()
         .all(db)
         .await?;
-    Ok(ids.into_iter().collect())
+    let archived = rows
+        .iter()
+        .filter(|(_, stage)| stage == Stage::Archived.as_str())
+        .map(|(id, _)| *id)
+        .collect();
+    Ok(Resting {
+        ids: rows.into_iter().map(|(id, _)| id).collect(),
+        archived,
+    })
 }
 
 /// One contact, or a 404.

@@ -9,10 +9,8 @@
 use std::collections::HashMap;
 
 use chrono::Utc;
-use entity::{contact, introduction_decision as decision};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, QuerySelect,
-};
+use entity::introduction_decision as decision;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, IntoActiveModel};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -20,7 +18,7 @@ use uuid::Uuid;
 use super::cache::NetworkCache;
 use super::matching::{ContactRef, GoalRef, Names, rank_page};
 use super::{Decision, Reason, check_min_score, reasons_of};
-use crate::domain::enums::{IntersectionStatus, Stage};
+use crate::domain::enums::IntersectionStatus;
 use crate::domain::page::{Page, PageParams};
 use crate::domain::patch::{Patch, required};
 use crate::domain::tenancy::Owner;
@@ -182,15 +180,7 @@ struct Standing {
 
 impl Standing {
     async fn load(db: &impl ConnectionTrait, owner: Owner) -> Result<Self, AppError> {
-        let resting = crate::domain::contacts::resting_ids(db, owner).await?;
-        let archived: Vec<Uuid> = owner
-            .find::<contact::Entity>()
-            .select_only()
-            .column(contact::Column::Id)
-            .filter(contact::Column::Stage.eq(Stage::Archived.as_str()))
-            .into_tuple()
-            .all(db)
-            .await?;
+        let resting = crate::domain::contacts::resting_contacts(db, owner).await?;
         let decisions = owner
             .find::<decision::Entity>()
             .all(db)
@@ -199,8 +189,8 @@ impl Standing {
             .map(|d| (d.id, d))
             .collect();
         Ok(Self {
-            resting,
-            archived: archived.into_iter().collect(),
+            resting: resting.ids,
+            archived: resting.archived,
             decisions,
         })
     }
@@ -273,42 +263,77 @@ pub async fn list(
             .values()
             .filter(move |d| d.status == status.as_str())
     };
-    let mut all: Vec<engine::Introduction> = match filters.status {
-        None | Some(IntersectionStatus::Suggested) | Some(IntersectionStatus::Confirmed) => {
-            let mut all: Vec<engine::Introduction> = computed
-                .iter()
-                .filter(|i| match filters.status {
-                    Some(status) => standing.status(i.id).0 == status,
-                    None => true,
-                })
-                .cloned()
-                .collect();
-            // Confirmed pairs the engine no longer suggests stay listed.
-            if filters.status != Some(IntersectionStatus::Suggested) {
-                let listed: std::collections::HashSet<Uuid> = all.iter().map(|i| i.id).collect();
-                all.extend(
-                    decided_with(IntersectionStatus::Confirmed)
-                        .filter(|d| !listed.contains(&d.id))
-                        .map(|d| as_now(&snapshot, d)),
-                );
-            }
-            all
-        }
-        Some(IntersectionStatus::Dismissed) => decided_with(IntersectionStatus::Dismissed)
-            .map(|d| as_now(&snapshot, d))
-            .collect(),
-    };
-    all.retain(|i| {
+    // The computed list is ranked already (score descending, then id); the
+    // decided ones it no longer holds are few, ranked apart and merged in,
+    // so a page costs what it shows, not the whole list.
+    let listed = |i: &engine::Introduction| {
         standing.shown(i.contacts)
             && i.score >= min_score
             && filters
                 .contact_id
                 .is_none_or(|c| i.contacts.0 == c || i.contacts.1 == c)
-    });
-    all.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
-    let (rows, next_cursor) = rank_page(all, |i| (i.score, i.id), &page)?;
+    };
+    let (computed_part, mut extra): (Vec<&engine::Introduction>, Vec<engine::Introduction>) =
+        match filters.status {
+            Some(IntersectionStatus::Dismissed) => (
+                Vec::new(),
+                decided_with(IntersectionStatus::Dismissed)
+                    .map(|d| as_now(&snapshot, d))
+                    .collect(),
+            ),
+            status => {
+                let wanted = |i: &&engine::Introduction| match status {
+                    Some(status) => standing.status(i.id).0 == status,
+                    None => true,
+                };
+                // Confirmed pairs the engine no longer suggests stay listed.
+                let extra = if status == Some(IntersectionStatus::Suggested) {
+                    Vec::new()
+                } else {
+                    let ids: std::collections::HashSet<Uuid> =
+                        computed.iter().map(|i| i.id).collect();
+                    decided_with(IntersectionStatus::Confirmed)
+                        .filter(|d| !ids.contains(&d.id))
+                        .map(|d| as_now(&snapshot, d))
+                        .collect()
+                };
+                (computed.iter().filter(wanted).collect(), extra)
+            }
+        };
+    let rank = |a: &engine::Introduction, b: &engine::Introduction| {
+        b.score.total_cmp(&a.score).then(a.id.cmp(&b.id))
+    };
+    extra.retain(|i| listed(i));
+    extra.sort_by(rank);
+    let ranked = merge_ranked(
+        computed_part.into_iter().filter(|i| listed(i)),
+        extra.iter(),
+        rank,
+    );
+    let (rows, next_cursor) = rank_page(ranked, |i| (i.score, i.id), &page)?;
+    let rows: Vec<engine::Introduction> = rows.into_iter().cloned().collect();
     let data = present(db, owner, &standing, rows).await?;
     Ok(Page { data, next_cursor })
+}
+
+/// Two ranked sequences as one.
+fn merge_ranked<'a, T: 'a>(
+    a: impl Iterator<Item = &'a T>,
+    b: impl Iterator<Item = &'a T>,
+    order: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> impl Iterator<Item = &'a T> {
+    let (mut a, mut b) = (a.peekable(), b.peekable());
+    std::iter::from_fn(move || match (a.peek(), b.peek()) {
+        (Some(x), Some(y)) => {
+            if order(x, y) == std::cmp::Ordering::Greater {
+                b.next()
+            } else {
+                a.next()
+            }
+        }
+        (Some(_), None) => a.next(),
+        (None, _) => b.next(),
+    })
 }
 
 /// One introduction: suggested now, or decided. A 404 otherwise.

@@ -237,21 +237,24 @@ pub async fn list(
     if filters.min_score.is_some() {
         query = query.filter(I::Score.gte(check_min_score(filters.min_score)?));
     }
-    // Archived contacts never appear; resting ones are not suggested.
-    let suggested =
-        Expr::col((intersection::Entity, I::Status)).eq(IntersectionStatus::Suggested.as_str());
-    let hidden = Query::select()
-        .expr(Expr::val(1))
-        .from(contact::Entity)
-        .and_where(
-            Expr::col((contact::Entity, contact::Column::Id))
-                .equals((intersection::Entity, I::ContactId)),
-        )
-        .and_where(
-            contacts::archived().or(suggested.and(contacts::resting(Utc::now().date_naive()))),
-        )
-        .to_owned();
-    query = query.filter(Expr::exists(hidden).not());
+    // Archived contacts never appear; resting ones are not suggested. Most
+    // networks have none, and then the list reads no contact at all.
+    if !contacts::resting_contacts(db, owner).await?.ids.is_empty() {
+        let suggested =
+            Expr::col((intersection::Entity, I::Status)).eq(IntersectionStatus::Suggested.as_str());
+        let hidden = Query::select()
+            .expr(Expr::val(1))
+            .from(contact::Entity)
+            .and_where(
+                Expr::col((contact::Entity, contact::Column::Id))
+                    .equals((intersection::Entity, I::ContactId)),
+            )
+            .and_where(
+                contacts::archived().or(suggested.and(contacts::resting(Utc::now().date_naive()))),
+            )
+            .to_owned();
+        query = query.filter(Expr::exists(hidden).not());
+    }
     let page = PageParams {
         limit: filters.limit,
         cursor: filters.cursor,

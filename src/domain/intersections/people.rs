@@ -154,7 +154,7 @@ async fn dismissed_for(
     target: &goal::Model,
 ) -> Result<Skip, AppError> {
     let mut skip = Skip {
-        contacts: contacts::resting_ids(db, owner).await?,
+        contacts: contacts::resting_contacts(db, owner).await?.ids,
         ..Skip::default()
     };
     let dismissed = IntersectionStatus::Dismissed.as_str();

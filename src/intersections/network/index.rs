@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::analysis::Term;
 use super::{MIN_SCORE, Network, PRUNE_LIMIT, Pairing, Vector, by_score_then};
-use crate::intersections::{TAG_BONUS, Via};
+use crate::intersections::{TAG_BONUS, TOPIC_ONLY_SHARE, Via};
 
 /// A search's query: an item's vector plus, where they apply, the
 /// complements of its concepts (each weighing what the concept weighs), so
@@ -338,7 +338,12 @@ impl Network {
                 && read_part + partition.unindexed_bound[member as usize] * query.norm >= threshold
             {
                 let other = partition.members[member as usize];
-                self.offer_match((contact, item), other, partners);
+                let bound = read_part
+                    + left
+                    + unindexed.min(partition.unindexed_bound[member as usize] * query.norm);
+                if self.discounted_bound(item, other, bound) >= partners.threshold {
+                    self.offer_match((contact, item), other, partners);
+                }
             }
         }
         partners.tighten();
@@ -375,6 +380,23 @@ impl Network {
         scratch.ready.clear();
         partners.tighten();
         settled
+    }
+
+    /// A bound of the score of items `item` and `other` from `bound`, a bound
+    /// of it before the rules that lower scores: a goal or offer pair with no
+    /// activity on one side meets on topics alone and keeps at most
+    /// [`TOPIC_ONLY_SHARE`] of its dot product (its tag bonuses stay whole).
+    /// Introductions skip scoring most such pairs with it.
+    fn discounted_bound(&self, item: u32, other: u32, bound: f64) -> f64 {
+        let (a, b) = (
+            self.item_flags[item as usize],
+            self.item_flags[other as usize],
+        );
+        if a.activity && b.activity {
+            return bound;
+        }
+        let bonuses = TAG_BONUS * f64::from(a.tags.min(b.tags));
+        TOPIC_ONLY_SHARE * bound + (1.0 - TOPIC_ONLY_SHARE) * bonuses
     }
 
     fn offer_match(&self, (contact, item): (u32, u32), other: u32, partners: &mut Partners) {

@@ -93,6 +93,18 @@ struct Vector<'a> {
     weights: &'a [f64],
     surfaces: &'a [u32],
     table: &'a Surfaces,
+    /// Whether any term is an activity, or has complements: most items
+    /// have neither, and scoring skips what cannot apply.
+    flags: Flags,
+}
+
+/// What an item's terms hold, for [`Vector::flags`].
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+struct Flags {
+    activity: bool,
+    complements: bool,
+    /// Tag terms, at most 255: what tag bonuses a pair can get.
+    tags: u8,
 }
 
 impl Vector<'_> {
@@ -137,6 +149,7 @@ pub struct Network {
     vector_terms: Vec<u32>,
     vector_weights: Vec<f64>,
     vector_surfaces: Vec<u32>,
+    item_flags: Vec<Flags>,
     surfaces: Surfaces,
     partitions: [Partition; 6],
     /// Sorted, so a contact's index orders like its id.
@@ -329,7 +342,7 @@ impl Network {
             );
         }
 
-        Network {
+        let mut network = Network {
             ids: items.iter().map(|item| item.id).collect(),
             holders: items.iter().map(|item| item.holder).collect(),
             facets: items.iter().map(|item| item.facet).collect(),
@@ -353,7 +366,16 @@ impl Network {
             my_items,
             analyzer,
             lexicon,
-        }
+            item_flags: Vec::new(),
+        };
+        network.item_flags = (0..network.len())
+            .map(|item| {
+                let range =
+                    network.vector_starts[item] as usize..network.vector_starts[item + 1] as usize;
+                network.flags_of(&network.vector_terms[range])
+            })
+            .collect();
+        network
     }
 
     /// Number of items (after deduplication by id).
@@ -378,6 +400,20 @@ impl Network {
             weights: &self.vector_weights[range.clone()],
             surfaces: &self.vector_surfaces[range],
             table: &self.surfaces,
+            flags: self.item_flags[item as usize],
+        }
+    }
+
+    /// The [`Flags`] of a vector's terms.
+    fn flags_of(&self, terms: &[u32]) -> Flags {
+        Flags {
+            activity: terms.iter().any(|&t| self.terms[t as usize].activity),
+            complements: terms.iter().any(|&t| !self.complements_of(t).is_empty()),
+            tags: terms
+                .iter()
+                .filter(|&&t| self.terms[t as usize].via == Via::Tag)
+                .count()
+                .min(255) as u8,
         }
     }
 

@@ -232,6 +232,7 @@ impl Network {
             weights: &weights,
             surfaces: &surfaces,
             table: &known.surfaces,
+            flags: self.flags_of(&terms),
         };
 
         let mut scratch = Scratch::default();

@@ -139,6 +139,9 @@ impl Network {
     /// completes the other; `None` when either has none. (On the hot path of
     /// every search: no allocation.)
     fn intents_meet(&self, a: Vector, b: Vector) -> Option<bool> {
+        if !a.flags.activity || !b.flags.activity {
+            return None;
+        }
         let activity = |t: &u32| self.terms[*t as usize].activity;
         let held_by_b = |t: &u32| activity(t) && b.terms.binary_search(t).is_ok();
         let mut a_has_one = false;
@@ -248,7 +251,9 @@ impl Network {
                 amount,
             })
         });
-        if complements {
+        // Complements are symmetric: both sides hold concepts that have
+        // some, or there are none to find.
+        if complements && a.flags.complements && b.flags.complements {
             self.for_each_complement(a, b, |terms, positions, amount| {
                 let gate = self.terms[terms.0 as usize]
                     .gate

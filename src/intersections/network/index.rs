@@ -291,6 +291,16 @@ impl Network {
             .sum::<f64>()
             .min(partition.max_unindexed * query.norm);
 
+        // A query that names no activity and has no tag meets every item on
+        // topics alone: whatever it reads keeps TOPIC_ONLY_SHARE, so it needs
+        // that much more to count.
+        let flags = self.item_flags[item as usize];
+        let scale = if !flags.activity && flags.tags == 0 {
+            TOPIC_ONLY_SHARE
+        } else {
+            1.0
+        };
+        let needed = |partners: &Partners| partners.threshold / scale;
         let mut read = 0;
         let mut unsettled = 0;
         while read < scratch.terms.len() {
@@ -300,17 +310,17 @@ impl Network {
             let not_worth_reading = |unsettled: usize, threshold: f64| {
                 left + unindexed < threshold && members.len() > READ_RATHER_THAN_SCORE * unsettled
             };
-            if not_worth_reading(unsettled, partners.threshold) {
+            if not_worth_reading(unsettled, needed(partners)) {
                 break;
             }
             if members.len() > SCORE_EARLY_BEFORE && !scratch.ready.is_empty() {
-                unsettled -= self.score_ready((contact, item), partition, scratch, partners);
-                if not_worth_reading(unsettled, partners.threshold) {
+                unsettled -= self.score_ready((contact, item), partition, scratch, partners, scale);
+                if not_worth_reading(unsettled, needed(partners)) {
                     break;
                 }
             }
             let bonus = self.bonus(term);
-            let threshold = partners.threshold;
+            let threshold = needed(partners);
             for (&member, &weight) in members.iter().zip(weights) {
                 let read_part = &mut scratch.read[member as usize];
                 if *read_part == 0.0 {
@@ -329,7 +339,7 @@ impl Network {
         // Whatever is still unsettled either reaches the threshold with the
         // bound of the unread terms, or cannot enter the top list.
         let left = scratch.left[read];
-        let threshold = partners.threshold - left;
+        let threshold = needed(partners) - left;
         for &member in &scratch.touched {
             let read_part = scratch.read[member as usize];
             // Most fail on the partition's largest unindexed bound already,
@@ -362,11 +372,12 @@ impl Network {
         partition: &Partition,
         scratch: &mut Scratch,
         partners: &mut Partners,
+        scale: f64,
     ) -> usize {
         let mut settled = 0;
         for &member in &scratch.ready {
             let read_part = &mut scratch.read[member as usize];
-            if *read_part >= partners.threshold {
+            if *read_part >= partners.threshold / scale {
                 // Settled items never reach the threshold again.
                 *read_part = f64::NEG_INFINITY;
                 settled += 1;

@@ -98,6 +98,52 @@ struct Vector<'a> {
     flags: Flags,
 }
 
+/// What the scoring loop asks of a term, packed in one byte per term so that
+/// the hot path reads a small array instead of the terms themselves.
+#[derive(Clone, Copy, Default)]
+struct Bits(u8);
+
+impl Bits {
+    const TAG: u8 = 1;
+    const PLACE: u8 = 2;
+    const ACTIVITY: u8 = 4;
+    const GATE_SHIFT: u8 = 3;
+
+    fn of(term: &Term) -> Bits {
+        let mut bits = (term.gate as u8) << Bits::GATE_SHIFT;
+        if term.via == Via::Tag {
+            bits |= Bits::TAG;
+        }
+        if term.place {
+            bits |= Bits::PLACE;
+        }
+        if term.activity {
+            bits |= Bits::ACTIVITY;
+        }
+        Bits(bits)
+    }
+
+    fn tag(self) -> bool {
+        self.0 & Bits::TAG != 0
+    }
+
+    fn place(self) -> bool {
+        self.0 & Bits::PLACE != 0
+    }
+
+    fn activity(self) -> bool {
+        self.0 & Bits::ACTIVITY != 0
+    }
+
+    fn gate(self) -> Gate {
+        match self.0 >> Bits::GATE_SHIFT {
+            0 => Gate::Open,
+            1 => Gate::Topic,
+            _ => Gate::Place,
+        }
+    }
+}
+
 /// What an item's terms hold, for [`Vector::flags`].
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Flags {
@@ -138,6 +184,8 @@ pub struct Network {
     /// Index into `contacts`, or [`NO_CONTACT`] for the user's items.
     item_contact: Vec<u32>,
     terms: Vec<Term>,
+    /// [`Bits`] of each term.
+    bits: Vec<Bits>,
     word_ids: HashMap<String, u32>,
     tag_ids: HashMap<String, u32>,
     /// Concept index in the lexicon → term id.
@@ -342,8 +390,10 @@ impl Network {
             );
         }
 
+        let bits = terms.iter().map(Bits::of).collect();
         let mut network = Network {
             ids: items.iter().map(|item| item.id).collect(),
+            bits,
             holders: items.iter().map(|item| item.holder).collect(),
             facets: items.iter().map(|item| item.facet).collect(),
             item_contact,

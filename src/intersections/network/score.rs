@@ -75,14 +75,14 @@ impl Parts {
     }
 
     fn add(&mut self, network: &Network, c: &Contribution) {
-        let term = &network.terms[c.terms.0 as usize];
+        let bits = network.bits[c.terms.0 as usize];
         match c.relation {
             Relation::Same => {
                 self.same[c.gate as usize] += c.amount;
-                if term.place {
+                if bits.place() {
                     self.places += c.amount;
                 }
-                if term.via == Via::Tag {
+                if bits.tag() {
                     self.tags += 1;
                 }
             }
@@ -142,7 +142,7 @@ impl Network {
         if !a.flags.activity || !b.flags.activity {
             return None;
         }
-        let activity = |t: &u32| self.terms[*t as usize].activity;
+        let activity = |t: &u32| self.bits[*t as usize].activity();
         let held_by_b = |t: &u32| activity(t) && b.terms.binary_search(t).is_ok();
         let mut a_has_one = false;
         for x in a.terms.iter().filter(|t| activity(t)) {
@@ -247,7 +247,7 @@ impl Network {
                 terms: (term, term),
                 positions,
                 relation: Relation::Same,
-                gate: self.terms[term as usize].gate,
+                gate: self.bits[term as usize].gate(),
                 amount,
             })
         });
@@ -255,9 +255,9 @@ impl Network {
         // some, or there are none to find.
         if complements && a.flags.complements && b.flags.complements {
             self.for_each_complement(a, b, |terms, positions, amount| {
-                let gate = self.terms[terms.0 as usize]
-                    .gate
-                    .max(self.terms[terms.1 as usize].gate);
+                let gate = self.bits[terms.0 as usize]
+                    .gate()
+                    .max(self.bits[terms.1 as usize].gate());
                 visit(Contribution {
                     terms,
                     positions,

@@ -94,9 +94,10 @@ impl Lexicon {
         let mut at = 0;
         while at < content.len() {
             let matched = tokens[content[at]].key.and_then(|first| {
-                self.phrases.get(&first)?.iter().find_map(|rule| {
-                    span_matches(&tokens, &content, at, &rule.keys).then_some(rule)
-                })
+                self.phrases
+                    .get(&first)?
+                    .iter()
+                    .find(|rule| span_matches(&tokens, &content, at, &rule.keys))
             });
             let Some(rule) = matched else {
                 at += 1;

@@ -306,7 +306,7 @@ impl Network {
         b: Vector,
         mut visit: impl FnMut((u32, u32), (usize, usize), f64),
     ) {
-        let mut found: Vec<((u32, u32), (usize, usize), f64)> = Vec::new();
+        let mut found: Vec<Complementary> = Vec::new();
         for (i, &x) in a.terms.iter().enumerate() {
             for &y in self.complements_of(x) {
                 if let Ok(j) = b.terms.binary_search(&y) {
@@ -327,6 +327,10 @@ impl Network {
         }
     }
 }
+
+/// A pair of complementary terms between two items: the terms, their
+/// positions, the product of their weights.
+type Complementary = ((u32, u32), (usize, usize), f64);
 
 fn via_rank(via: Via) -> u8 {
     match via {

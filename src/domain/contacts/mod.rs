@@ -28,14 +28,33 @@ use crate::error::AppError;
 pub(crate) fn resting(today: NaiveDate) -> sea_orm::sea_query::SimpleExpr {
     use sea_orm::sea_query::{Expr, ExprTrait};
     let column = |c: contact::Column| Expr::col((contact::Entity, c));
+    let stage = || column(contact::Column::Stage);
     let not_yet = column(contact::Column::RevisitOn)
         .is_null()
         .or(column(contact::Column::RevisitOn).gt(today));
-    column(contact::Column::Stage)
-        .eq(Stage::Archived.as_str())
-        .or(column(contact::Column::Stage)
-            .eq(Stage::NotNow.as_str())
-            .and(not_yet))
+    // The IN comes first and alone, so that the (owner, stage) index finds
+    // the few candidates instead of every contact being read.
+    stage()
+        .is_in([Stage::Archived.as_str(), Stage::NotNow.as_str()])
+        .and(stage().eq(Stage::Archived.as_str()).or(not_yet))
+}
+
+/// Whether the owner has any resting contact: one indexed probe.
+pub(crate) async fn any_resting(
+    db: &impl sea_orm::ConnectionTrait,
+    owner: Owner,
+) -> Result<bool, AppError> {
+    use sea_orm::{QueryFilter, QuerySelect};
+    let first: Option<Uuid> = owner
+        .find::<contact::Entity>()
+        .select_only()
+        .column(contact::Column::Id)
+        .filter(resting(Utc::now().date_naive()))
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await?;
+    Ok(first.is_some())
 }
 
 /// Whether a contact is archived, as a condition on the `contacts` table.

@@ -239,7 +239,7 @@ pub async fn list(
     }
     // Archived contacts never appear; resting ones are not suggested. Most
     // networks have none, and then the list reads no contact at all.
-    if !contacts::resting_contacts(db, owner).await?.ids.is_empty() {
+    if contacts::any_resting(db, owner).await? {
         let suggested =
             Expr::col((intersection::Entity, I::Status)).eq(IntersectionStatus::Suggested.as_str());
         let hidden = Query::select()

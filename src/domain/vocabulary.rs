@@ -27,7 +27,10 @@ use crate::intersections::vocabulary::{self as engine_vocabulary, Gate, Vocabula
 use crate::intersections::{Lexicon, UserConcept};
 
 const LABEL: usize = 100;
-const PHRASE: usize = 100;
+/// Longest phrase, in characters.
+pub const PHRASE: usize = 100;
+/// Longest concept id (the stored column's width).
+pub const CONCEPT_ID: usize = 64;
 const MAX_PHRASES: usize = 50;
 const MAX_COMPLEMENTS: usize = 20;
 /// Enough for any real use; bounds what one account adds to every build.
@@ -348,6 +351,9 @@ fn check_concept(v: &mut Validator, row: &own_concept::Model, others: &[own_conc
         .collect();
     if row.complements.0.len() > MAX_COMPLEMENTS {
         v.error("complements", format!("at most {MAX_COMPLEMENTS}"));
+    }
+    for (index, complement) in row.complements.0.iter().enumerate() {
+        v.text(&format!("complements[{index}]"), complement, CONCEPT_ID);
     }
     if row.extends.is_some() && !row.complements.0.is_empty() {
         v.error(

@@ -4,7 +4,8 @@
 //! - text never holds control characters other than tab and line breaks;
 //! - text that cannot be null must hold something besides white space;
 //! - `email`/`emails` are email addresses, `phones` hold at least three
-//!   digits, `links` are `http(s)` URLs, `interests`/`topics` are tags;
+//!   digits, `links` are `http(s)` URLs, `interests`/`topics` are tags,
+//!   vocabulary `phrases` and `complements` are text of their own lengths;
 //! - a query parameter is never empty (leave it out instead), and holds no
 //!   control characters;
 //! - an `Idempotency-Key` is 1 to 255 visible ASCII characters.
@@ -186,6 +187,8 @@ fn item(list: &str, schema: &mut Map<String, Value>) {
     let (rule, max_length) = match list {
         "phones" => (phone(), 50),
         "links" => (web_url(), 2048),
+        "phrases" => (not_blank(), crate::domain::vocabulary::PHRASE),
+        "complements" => (not_blank(), crate::domain::vocabulary::CONCEPT_ID),
         _ => (not_blank(), crate::domain::validate::MAX_TAG_CHARS),
     };
     schema.insert("pattern".into(), json!(rule));

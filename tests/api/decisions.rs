@@ -262,6 +262,18 @@ async fn introductions_can_be_dismissed_and_confirmed_and_decisions_survive_reco
     assert_eq!(ada_cleo["status"], "suggested");
     let path = format!("/api/v1/introductions/{}", ada_cleo["id"].as_str().unwrap());
 
+    // A note alone keeps it a suggestion; an empty patch changes nothing.
+    let noted: Value = app
+        .patch(&path, t, &json!({"note": "Ask Cleo first"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(noted["status"], "suggested");
+    assert_eq!(noted["note"], "Ask Cleo first");
+    let res = app.patch(&path, t, &json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+
     // GET gives the same introduction with an ETag; a stale one is a 412.
     let res = app.get(&path, t).await;
     assert_eq!(res.status(), StatusCode::OK);

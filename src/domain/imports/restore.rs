@@ -22,7 +22,7 @@ use crate::domain::enums::{IntersectionKind, IntersectionOrigin, IntersectionSta
 use crate::domain::export::{CSV_COLUMNS, FORMAT, VERSION};
 use crate::domain::goals::{self, CreateGoal};
 use crate::domain::interactions::{self, CreateInteraction};
-use crate::domain::intersections::{Decision, introductions, network_changed, recount};
+use crate::domain::intersections::{introductions, network_changed, recount};
 use crate::domain::profile::{self, UpdateProfile};
 use crate::domain::tenancy::Owner;
 use crate::domain::vocabulary::{self, CreateOwnConcept};
@@ -329,10 +329,13 @@ async fn restore_introduction(
     if a == b {
         return Err("contact_ids must name two different contacts".into());
     }
-    let status = match x.get("status").and_then(Value::as_str) {
-        Some("confirmed") => Decision::Confirmed,
-        Some("dismissed") => Decision::Dismissed,
-        _ => return Err("status must be confirmed or dismissed".into()),
+    let status = match x
+        .get("status")
+        .and_then(Value::as_str)
+        .and_then(IntersectionStatus::parse)
+    {
+        Some(status) => status,
+        None => return Err("status must be suggested, confirmed or dismissed".into()),
     };
     let note = x.get("note").and_then(Value::as_str).map(str::to_owned);
     introductions::record(db, owner, (a, b), status, note)

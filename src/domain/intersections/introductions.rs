@@ -76,7 +76,8 @@ pub struct Introduction {
 }
 
 /// A decision about an introduction, as exported: the pair of contacts,
-/// what you decided, and your note.
+/// what you decided (`suggested` when you only noted something), and your
+/// note.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct IntroductionDecision {
     pub id: Uuid,
@@ -101,14 +102,14 @@ impl From<decision::Model> for IntroductionDecision {
     }
 }
 
-/// Records a decision about the introduction of `a` and `b` (contacts of the
-/// owner) unless one is recorded: what a restore does. Returns whether it
-/// wrote.
+/// Records a decision (or a note on a suggestion) about the introduction of
+/// `a` and `b` (contacts of the owner) unless one is recorded: what a
+/// restore does. Returns whether it wrote.
 pub async fn record(
     db: &impl ConnectionTrait,
     owner: Owner,
     (a, b): (Uuid, Uuid),
-    status: Decision,
+    status: IntersectionStatus,
     note: Option<String>,
 ) -> Result<bool, AppError> {
     let id = engine::introduction_id(a, b);
@@ -124,7 +125,7 @@ pub async fn record(
         owner_id: owner.id(),
         contact_a: a.min(b),
         contact_b: a.max(b),
-        status: status.status().as_str().into(),
+        status: status.as_str().into(),
         note,
         created_at: now,
         updated_at: now,
@@ -396,12 +397,13 @@ pub async fn update(
     let now = Utc::now();
     let mut next = match standing.decisions.get(&id) {
         Some(d) => d.clone(),
+        // Not decided yet: a note alone is kept with the suggestion.
         None => decision::Model {
             id,
             owner_id: owner.id(),
             contact_a: found.contacts.0,
             contact_b: found.contacts.1,
-            status: String::new(),
+            status: IntersectionStatus::Suggested.as_str().into(),
             note: None,
             created_at: now,
             updated_at: now,
@@ -413,9 +415,6 @@ pub async fn update(
     }
     if let Some(note) = patch.note {
         next.note = v.optional_text("note", note.as_deref(), NOTE);
-    }
-    if next.status.is_empty() {
-        v.error("status", "decide first: confirmed or dismissed");
     }
     v.finish()?;
     if next == before {

@@ -73,6 +73,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     // Modifiers of the derive run before the handlers are collected, so the
     // per-operation rules run again on the complete document.
     ErrorResponses.modify(&mut api);
+    FreshnessHeaders.modify(&mut api);
     let mut doc = serde_json::to_value(&api).expect("the document serialises");
     input_rules::apply(&mut doc);
     serde_json::from_value(doc).expect("the rules keep the document well formed")
@@ -257,6 +258,54 @@ impl Modify for ErrorResponses {
                         .or_insert_with(|| RefOr::Ref(Ref::from_response_name(name)));
                 }
             }
+        }
+    }
+}
+
+/// Reads that take `Prefer: wait` (they show intersection data) say in
+/// their 200 whether the intersections caught up ([`crate::http::freshness`]).
+struct FreshnessHeaders;
+
+impl Modify for FreshnessHeaders {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{ObjectBuilder, Type};
+
+        let header = |kind: Type, description: &str| {
+            RefOr::T(
+                HeaderBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(kind)))
+                    .description(Some(description))
+                    .build(),
+            )
+        };
+        for item in api.paths.paths.values_mut() {
+            let Some(operation) = item.get.as_mut() else {
+                continue;
+            };
+            let prefers = operation.parameters.iter().flatten().any(|p| {
+                matches!(p, RefOr::T(p) if p.name == "Prefer"
+                    && p.parameter_in == utoipa::openapi::path::ParameterIn::Header)
+            });
+            if !prefers {
+                continue;
+            }
+            let Some(RefOr::T(ok)) = operation.responses.responses.get_mut("200") else {
+                continue;
+            };
+            ok.headers.insert(
+                crate::http::freshness::STALE.to_string(),
+                header(
+                    Type::Boolean,
+                    "`true` when a recomputation of the intersections is still pending: what \
+                     this response shows of them (intersections, `intersection_count`) is the \
+                     last computed state. Ask again, or wait longer with `Prefer: wait=N`.",
+                ),
+            );
+            ok.headers.insert(
+                crate::http::freshness::PREFERENCE_APPLIED.to_string(),
+                header(Type::String, "`wait=N` when `Prefer: wait=N` was honoured."),
+            );
         }
     }
 }

@@ -18,6 +18,7 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 use crate::auth::jwt::JwtKeys;
 use crate::auth::secret;
 use crate::config::{Settings, redact_url};
+use crate::domain::context::Domain;
 use crate::domain::intersections::cache::NetworkCache;
 use crate::http::extract::path_config;
 use crate::http::fallback::{self, RouteTable};
@@ -51,12 +52,10 @@ impl Application {
         tracing::info!(database = %redact_url(&settings.database.url), "database ready");
 
         let state = web::Data::new(AppState {
-            db,
-            writer,
+            domain: Domain::new(db, writer, NetworkCache::new(settings.network_cache_size)),
             jwt: JwtKeys::new(&jwt_secret),
             auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_minute),
             api_limiter: RateLimiter::new(settings.api_rate_limit_per_minute),
-            networks: NetworkCache::new(settings.network_cache_size),
             import_limit: settings.import_limit,
         });
         let spec = openapi::spec();

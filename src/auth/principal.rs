@@ -113,7 +113,7 @@ impl FromRequest for Principal {
             let state = state.ok_or_else(|| AppError::internal("AppState is not configured"))?;
             let token = token?;
             let principal = if token.starts_with(API_TOKEN_PREFIX) {
-                let found = api_tokens::authenticate(&state.db, &token).await?;
+                let found = api_tokens::authenticate(state.domain.reader(), &token).await?;
                 Principal {
                     owner: Owner::new(found.owner_id),
                     scope: found.scope,

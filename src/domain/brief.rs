@@ -10,12 +10,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::contacts::Contact;
+use crate::domain::context::Fresh;
 use crate::domain::enums::{GoalKind, GoalStatus};
 use crate::domain::goals::Goal;
 use crate::domain::interactions::Interaction;
 use crate::domain::interactions::list::{InteractionFilters, list as list_interactions};
 use crate::domain::intersections::{self, Intersection, IntersectionFilters};
-use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 
 /// How many past interactions a brief recalls.
@@ -52,8 +52,9 @@ pub struct Brief {
 }
 
 /// The brief of contact `id`. Callers refresh intersections first.
-#[tracing::instrument(skip_all, fields(user_id = %owner.id(), contact_id = %id))]
-pub async fn brief(db: &impl ConnectionTrait, owner: Owner, id: Uuid) -> Result<Brief, AppError> {
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id(), contact_id = %id))]
+pub async fn brief(db: &impl ConnectionTrait, fresh: Fresh, id: Uuid) -> Result<Brief, AppError> {
+    let owner = fresh.owner();
     let contact: Contact = owner.get::<contact::Entity>(db, id).await?.into();
     let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
     let active: Vec<Goal> = owner
@@ -71,7 +72,7 @@ pub async fn brief(db: &impl ConnectionTrait, owner: Owner, id: Uuid) -> Result<
         active.into_iter().partition(|g| g.kind == GoalKind::Goal);
     let intersections = intersections::list(
         db,
-        owner,
+        fresh,
         IntersectionFilters {
             contact_id: Some(id),
             limit: Some(crate::domain::page::MAX_LIMIT),

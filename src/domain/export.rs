@@ -9,18 +9,18 @@ use entity::{
     contact, goal, interaction, interaction_contact, intersection, introduction_decision,
     own_concept,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::contacts::Contact;
+use crate::domain::context::Fresh;
 use crate::domain::enums::{IntersectionOrigin, IntersectionStatus};
 use crate::domain::goals::Goal;
 use crate::domain::interactions::Interaction;
 use crate::domain::intersections::Intersection;
 use crate::domain::intersections::introductions::IntroductionDecision;
 use crate::domain::profile::{self, Profile};
-use crate::domain::tenancy::Owner;
 use crate::domain::vocabulary::OwnConcept;
 use crate::error::AppError;
 
@@ -71,11 +71,47 @@ pub enum ExportFormat {
     Csv,
 }
 
+/// An export as a file: its bytes, media type and file extension.
+pub struct Exported {
+    pub body: Vec<u8>,
+    pub content_type: &'static str,
+    pub extension: &'static str,
+}
+
+/// The export in `format`, read in one snapshot so that its parts agree.
+pub async fn export_as(
+    db: &DatabaseConnection,
+    fresh: Fresh,
+    format: ExportFormat,
+) -> Result<Exported, AppError> {
+    let txn = crate::db::begin_snapshot(db).await?;
+    let exported = match format {
+        ExportFormat::Json => Exported {
+            body: serde_json::to_vec(&export(&txn, fresh).await?).map_err(AppError::internal)?,
+            content_type: "application/json",
+            extension: "json",
+        },
+        ExportFormat::Vcard => Exported {
+            body: to_vcard(&contacts(&txn, fresh).await?).into_bytes(),
+            content_type: "text/vcard; charset=utf-8",
+            extension: "vcf",
+        },
+        ExportFormat::Csv => Exported {
+            body: to_csv(&contacts(&txn, fresh).await?).into_bytes(),
+            content_type: "text/csv; charset=utf-8",
+            extension: "csv",
+        },
+    };
+    txn.commit().await?;
+    Ok(exported)
+}
+
 /// The whole account. Run it in one transaction for a consistent snapshot.
-#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
-pub async fn export(db: &impl ConnectionTrait, owner: Owner) -> Result<Export, AppError> {
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
+pub async fn export(db: &impl ConnectionTrait, fresh: Fresh) -> Result<Export, AppError> {
+    let owner = fresh.owner();
     let profile = profile::get(db, owner).await?;
-    let contacts = contacts(db, owner).await?;
+    let contacts = contacts(db, fresh).await?;
     let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
     let goals = owner
         .find::<goal::Entity>()
@@ -157,7 +193,8 @@ pub async fn export(db: &impl ConnectionTrait, owner: Owner) -> Result<Export, A
 }
 
 /// Every contact, oldest first.
-pub async fn contacts(db: &impl ConnectionTrait, owner: Owner) -> Result<Vec<Contact>, AppError> {
+pub async fn contacts(db: &impl ConnectionTrait, fresh: Fresh) -> Result<Vec<Contact>, AppError> {
+    let owner = fresh.owner();
     Ok(owner
         .find::<contact::Entity>()
         .order_by_asc(contact::Column::CreatedAt)

@@ -6,8 +6,12 @@
 
 use chrono::{Duration, Utc};
 use entity::idempotency_key;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, QueryFilter, Set,
+};
+use serde::Serialize;
 
+use crate::domain::context::{Domain, Work};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 
@@ -17,6 +21,55 @@ pub const KEEP_HOURS: i64 = 24;
 pub struct StoredResponse {
     pub status: u16,
     pub body: String,
+}
+
+/// A request to perform once: the client's key, and a hash of the request
+/// (method, path, body) it was first used for.
+pub struct Once {
+    pub key: String,
+    pub fingerprint: String,
+}
+
+/// What a write performed once answers.
+pub enum Answer<T> {
+    /// The same request came before: its response, as first given.
+    Replayed(StoredResponse),
+    /// Written now: the value and its JSON.
+    Written { value: T, body: String },
+}
+
+/// Runs the use case `work` once per [`Once`]: in the same write
+/// transaction, looks for an earlier answer and records this one, so a
+/// write and its record exist together or not at all. Without a key, just
+/// runs it.
+pub async fn write_once<T, F>(
+    domain: &Domain,
+    owner: Owner,
+    once: Option<Once>,
+    status: u16,
+    work: F,
+) -> Result<Answer<T>, AppError>
+where
+    T: Serialize + 'static,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T> + 'static,
+{
+    domain
+        .write(owner, move |txn| {
+            Box::pin(async move {
+                if let Some(once) = &once
+                    && let Some(stored) = lookup(txn, owner, &once.key, &once.fingerprint).await?
+                {
+                    return Ok(Answer::Replayed(stored));
+                }
+                let value = work(txn).await?;
+                let body = serde_json::to_string(&value).map_err(AppError::internal)?;
+                if let Some(once) = &once {
+                    record(txn, owner, &once.key, &once.fingerprint, status, &body).await?;
+                }
+                Ok(Answer::Written { value, body })
+            })
+        })
+        .await
 }
 
 /// The stored response for `key`, if a live record exists for the same

@@ -11,6 +11,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, PaginatorTrait, QueryFilter, QueryOr
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::context::Fresh;
 use crate::domain::enums::{GoalStatus, IntersectionKind, IntersectionStatus, Stage};
 use crate::domain::intersections::matching::{ContactRef, GoalRef, goal_ref};
 use crate::domain::tenancy::Owner;
@@ -96,8 +97,9 @@ pub struct Insights {
 }
 
 /// The insights of the owner's network. Callers refresh intersections first.
-#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
-pub async fn insights(db: &impl ConnectionTrait, owner: Owner) -> Result<Insights, AppError> {
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
+pub async fn insights(db: &impl ConnectionTrait, fresh: Fresh) -> Result<Insights, AppError> {
+    let owner = fresh.owner();
     let now = Utc::now();
     let contacts = contact_counts(db, owner).await?;
     let intersections = intersection_counts(db, owner, contacts.total).await?;

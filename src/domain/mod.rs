@@ -6,6 +6,7 @@ pub mod agenda;
 pub mod api_tokens;
 pub mod brief;
 pub mod contacts;
+pub mod context;
 pub mod enums;
 pub mod export;
 pub mod goals;

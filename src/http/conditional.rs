@@ -7,16 +7,34 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use sea_orm::DatabaseTransaction;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::domain::context::{Domain, Work};
+use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 
 /// The strong entity tag of a representation: `"<32 hex digits>"`.
 pub fn etag_of<T: Serialize>(value: &T) -> String {
-    let bytes = serde_json::to_vec(value).unwrap_or_default();
-    let digest = Sha256::digest(&bytes);
+    etag_of_json(&serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// [`etag_of`] a value already serialised.
+pub fn etag_of_json(json: &[u8]) -> String {
+    let digest = Sha256::digest(json);
     format!("\"{}\"", hex::encode(&digest[..16]))
+}
+
+/// Runs a use case that changes one resource ([`Domain::write`]) and
+/// answers 200 with the resource and its new `ETag`.
+pub async fn updated<T, F>(domain: &Domain, owner: Owner, work: F) -> Result<HttpResponse, AppError>
+where
+    T: Serialize,
+    F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T>,
+{
+    let value = domain.write(owner, work).await?;
+    Ok(json_with_etag(StatusCode::OK, &value))
 }
 
 /// A JSON response with its `ETag`.

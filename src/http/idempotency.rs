@@ -3,22 +3,19 @@
 //! scoped to the user; the request is identified by method, path and the
 //! SHA-256 of the body.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName};
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
-use sea_orm::{DatabaseConnection, DatabaseTransaction};
+use sea_orm::DatabaseTransaction;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::db;
-use crate::domain::idempotency;
+use crate::domain::context::{Domain, Work};
+use crate::domain::idempotency::{self, Answer, Once};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
-use crate::http::conditional::etag_of;
+use crate::http::conditional::etag_of_json;
 use crate::http::extract::BodyDigest;
 
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
@@ -59,102 +56,38 @@ impl FromRequest for IdempotencyKey {
     }
 }
 
-/// A write in progress: its transaction, and what to remember it by.
-struct IdempotentWrite {
-    txn: DatabaseTransaction,
-    owner: Owner,
-    key: Option<(String, String)>,
-}
-
-/// Either the stored answer of an earlier identical request, or a fresh write.
-enum Begun {
-    Replay(HttpResponse),
-    Fresh(IdempotentWrite),
-}
-
 impl IdempotencyKey {
-    /// Runs `write` in a write transaction and answers `status` with its
-    /// result, unless an identical earlier request already has an answer, which
-    /// is replayed instead. The answer is recorded in the same transaction.
+    /// Runs the use case `write` once for this key (see
+    /// [`idempotency::write_once`]) and answers `status` with its result, or
+    /// replays the answer of an identical earlier request.
     pub async fn create<T, F>(
         self,
-        db: &DatabaseConnection,
+        domain: &Domain,
         owner: Owner,
         body: &BodyDigest,
         status: StatusCode,
         write: F,
     ) -> Result<HttpResponse, AppError>
     where
-        T: Serialize,
-        F: for<'t> FnOnce(
-            &'t DatabaseTransaction,
-        ) -> Pin<Box<dyn Future<Output = Result<T, AppError>> + 't>>,
+        T: Serialize + 'static,
+        F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T> + 'static,
     {
-        match self.begin(db, owner, body).await? {
-            Begun::Replay(response) => Ok(response),
-            Begun::Fresh(fresh) => {
-                let value = write(&fresh.txn).await?;
-                fresh.commit(status, &value).await
-            }
-        }
-    }
-
-    /// Opens the write transaction and checks for an earlier answer.
-    async fn begin(
-        self,
-        db: &DatabaseConnection,
-        owner: Owner,
-        body: &BodyDigest,
-    ) -> Result<Begun, AppError> {
-        let txn = db::begin_write(db).await?;
-        let Some(key) = self.key else {
-            return Ok(Begun::Fresh(IdempotentWrite {
-                txn,
-                owner,
-                key: None,
-            }));
-        };
-        let fingerprint = hex::encode(Sha256::digest(format!("{}\n{}", self.target, body.0)));
-        if let Some(stored) = idempotency::lookup(&txn, owner, &key, &fingerprint).await? {
-            let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
-            return Ok(Begun::Replay(
-                HttpResponse::build(status)
+        let once = self.key.map(|key| Once {
+            key,
+            fingerprint: hex::encode(Sha256::digest(format!("{}\n{}", self.target, body.0))),
+        });
+        match idempotency::write_once(domain, owner, once, status.as_u16(), write).await? {
+            Answer::Replayed(stored) => {
+                let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+                Ok(HttpResponse::build(status)
                     .insert_header((header::CONTENT_TYPE, "application/json"))
                     .insert_header((REPLAYED, "true"))
-                    .body(stored.body),
-            ));
+                    .body(stored.body))
+            }
+            Answer::Written { body, .. } => Ok(HttpResponse::build(status)
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .insert_header((header::ETAG, etag_of_json(body.as_bytes())))
+                .body(body)),
         }
-        Ok(Begun::Fresh(IdempotentWrite {
-            txn,
-            owner,
-            key: Some((key, fingerprint)),
-        }))
-    }
-}
-
-impl IdempotentWrite {
-    /// Records the answer (when a key was given), commits, and answers.
-    async fn commit<T: Serialize>(
-        self,
-        status: StatusCode,
-        value: &T,
-    ) -> Result<HttpResponse, AppError> {
-        let body = serde_json::to_string(value).map_err(AppError::internal)?;
-        if let Some((key, fingerprint)) = &self.key {
-            idempotency::record(
-                &self.txn,
-                self.owner,
-                key,
-                fingerprint,
-                status.as_u16(),
-                &body,
-            )
-            .await?;
-        }
-        self.txn.commit().await?;
-        Ok(HttpResponse::build(status)
-            .insert_header((header::CONTENT_TYPE, "application/json"))
-            .insert_header((header::ETAG, etag_of(value)))
-            .body(body))
     }
 }

@@ -5,6 +5,7 @@
 pub mod conditional;
 pub mod extract;
 pub mod fallback;
+pub mod freshness;
 pub mod idempotency;
 pub mod rate_limit;
 pub mod request_id;

@@ -7,10 +7,10 @@ use crate::auth::Principal;
 use crate::domain::agenda::{self, AgendaItem, AgendaParams};
 use crate::domain::contacts::Contact;
 use crate::domain::contacts::list::{self as contacts, ReconnectParams};
-use crate::domain::intersections::refresh::ensure_fresh;
 use crate::domain::page::Page;
 use crate::error::AppError;
 use crate::http::extract::ApiQuery;
+use crate::http::freshness::PreferWait;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -33,7 +33,7 @@ pub async fn get_agenda(
     who: Principal,
     params: ApiQuery<AgendaParams>,
 ) -> Result<HttpResponse, AppError> {
-    let page = agenda::agenda(&state.db, who.owner, params.0).await?;
+    let page = agenda::agenda(state.domain.reader(), who.owner, params.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -44,7 +44,7 @@ pub async fn get_agenda(
 /// been (never first).
 #[utoipa::path(
     tag = "agenda",
-    params(ReconnectParams),
+    params(ReconnectParams, PreferWait),
     responses((status = 200, description = "A page of contacts.", body = Page<Contact>))
 )]
 #[get("/reconnect")]
@@ -52,8 +52,9 @@ pub async fn get_reconnect(
     state: web::Data<AppState>,
     who: Principal,
     params: ApiQuery<ReconnectParams>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let page = contacts::reconnect(&state.db, who.owner, params.0).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let page = contacts::reconnect(state.domain.reader(), fresh, params.0).await?;
+    Ok(prefer.mark(fresh, HttpResponse::Ok().json(page)))
 }

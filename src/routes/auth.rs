@@ -44,7 +44,7 @@ pub async fn register(
     body: ApiJson<Register>,
 ) -> Result<HttpResponse, AppError> {
     limit_by_address(&req, &state)?;
-    let session = accounts::register(&state.writer, &state.jwt, body.0).await?;
+    let session = accounts::register(state.domain.writer(), &state.jwt, body.0).await?;
     Ok(HttpResponse::Created().json(session))
 }
 
@@ -71,7 +71,7 @@ pub async fn login(
     body: ApiJson<Login>,
 ) -> Result<HttpResponse, AppError> {
     limit_by_address(&req, &state)?;
-    let session = accounts::login(&state.writer, &state.jwt, body.0).await?;
+    let session = accounts::login(state.domain.writer(), &state.jwt, body.0).await?;
     Ok(HttpResponse::Ok().json(session))
 }
 
@@ -94,7 +94,8 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let session = accounts::refresh(&state.writer, &state.jwt, &body.0.refresh_token).await?;
+    let session =
+        accounts::refresh(state.domain.writer(), &state.jwt, &body.0.refresh_token).await?;
     Ok(HttpResponse::Ok().json(session))
 }
 
@@ -113,6 +114,6 @@ pub async fn logout(
     state: web::Data<AppState>,
     body: ApiJson<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::logout(&state.writer, &body.0.refresh_token).await?;
+    accounts::logout(state.domain.writer(), &body.0.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }

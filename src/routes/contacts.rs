@@ -6,18 +6,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::brief::{self, Brief};
 use crate::domain::contacts::list::ContactFilters;
 use crate::domain::contacts::merge::{self, DuplicateGroup, MergeContacts};
 use crate::domain::contacts::{self, Contact, CreateContact, UpdateContact};
 use crate::domain::interactions::Interaction;
 use crate::domain::interactions::list::{self as interactions, TimelineParams};
-use crate::domain::intersections::refresh::ensure_fresh;
 use crate::domain::page::{Page, PageParams};
 use crate::error::AppError;
-use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::conditional::{IfMatch, json_with_etag, updated};
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::freshness::{PreferWait, mark_stale};
 use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
 
@@ -42,7 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// `next_touch_due` or `intersection_count`, prefixed with `-` for descending.
 #[utoipa::path(
     tag = "contacts",
-    params(ContactFilters),
+    params(ContactFilters, PreferWait),
     responses((status = 200, description = "A page of contacts.", body = Page<Contact>))
 )]
 #[get("/contacts")]
@@ -50,10 +49,11 @@ pub async fn list_contacts(
     state: web::Data<AppState>,
     who: Principal,
     filters: ApiQuery<ContactFilters>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let page = contacts::list::list(&state.db, who.owner, filters.0).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let page = contacts::list::list(state.domain.reader(), fresh, filters.0).await?;
+    Ok(prefer.mark(fresh, HttpResponse::Ok().json(page)))
 }
 
 /// Add a contact.
@@ -73,11 +73,11 @@ pub async fn create_contact(
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
     key.create(
-        &state.writer,
+        &state.domain,
         who.owner,
         &digest,
         StatusCode::CREATED,
-        |txn| Box::pin(contacts::write::create(txn, who.owner, input)),
+        move |txn| Box::pin(contacts::write::create(txn, who.owner, input)),
     )
     .await
 }
@@ -85,7 +85,7 @@ pub async fn create_contact(
 /// Get a contact.
 #[utoipa::path(
     tag = "contacts",
-    params(("id" = Uuid, Path, description = "The contact's id.")),
+    params(("id" = Uuid, Path, description = "The contact's id."), PreferWait),
     responses((status = 200, description = "The contact.", body = Contact,
         headers(("ETag" = String, description = "Send as `If-Match` to update safely."))))
 )]
@@ -94,16 +94,19 @@ pub async fn get_contact(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<Uuid>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let contact = match contacts::get_if_fresh(&state.db, who.owner, id).await? {
-        Some(contact) => contact,
-        None => {
-            ensure_fresh(&state, who.owner).await?;
-            contacts::get(&state.db, who.owner, id).await?
-        }
-    };
-    Ok(json_with_etag(StatusCode::OK, &contact))
+    let reader = state.domain.reader();
+    // The common case, nothing recomputing, is one statement.
+    if let Some(contact) = contacts::get_if_fresh(reader, who.owner, id).await? {
+        let mut response = json_with_etag(StatusCode::OK, &contact);
+        mark_stale(&mut response, false);
+        return Ok(response);
+    }
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let contact = contacts::get(reader, fresh, id).await?;
+    Ok(prefer.mark(fresh, json_with_etag(StatusCode::OK, &contact)))
 }
 
 /// Update a contact (JSON Merge Patch).
@@ -128,13 +131,13 @@ pub async fn update_contact(
     if_match: IfMatch,
     body: ApiJson<UpdateContact>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    let contact = contacts::write::update(&txn, who.owner, id.into_inner(), body.0, |c| {
-        if_match.check(c)
+    let (owner, id) = (who.owner, id.into_inner());
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(contacts::write::update(txn, owner, id, body.0, move |c| {
+            if_match.check(c)
+        }))
     })
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &contact))
+    .await
 }
 
 /// Delete a contact.
@@ -156,9 +159,15 @@ pub async fn delete_contact(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    contacts::write::delete(&txn, who.owner, id.into_inner(), |c| if_match.check(c)).await?;
-    txn.commit().await?;
+    let (owner, id) = (who.owner, id.into_inner());
+    state
+        .domain
+        .write(owner, move |txn| {
+            Box::pin(contacts::write::delete(txn, owner, id, move |c| {
+                if_match.check(c)
+            }))
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -175,7 +184,8 @@ pub async fn contact_timeline(
     id: web::Path<Uuid>,
     params: ApiQuery<TimelineParams>,
 ) -> Result<HttpResponse, AppError> {
-    let page = interactions::timeline(&state.db, who.owner, id.into_inner(), params.0).await?;
+    let page =
+        interactions::timeline(state.domain.reader(), who.owner, id.into_inner(), params.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -187,7 +197,7 @@ pub async fn contact_timeline(
 /// follow-ups, and questions to ask about what is not on record yet.
 #[utoipa::path(
     tag = "contacts",
-    params(("id" = Uuid, Path, description = "The contact's id.")),
+    params(("id" = Uuid, Path, description = "The contact's id."), PreferWait),
     responses((status = 200, description = "The brief.", body = Brief))
 )]
 #[get("/contacts/{id}/brief")]
@@ -195,10 +205,11 @@ pub async fn contact_brief(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<Uuid>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let brief = brief::brief(&state.db, who.owner, id.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(brief))
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let brief = brief::brief(state.domain.reader(), fresh, id.into_inner()).await?;
+    Ok(prefer.mark(fresh, HttpResponse::Ok().json(brief)))
 }
 
 /// Likely duplicates.
@@ -218,7 +229,7 @@ pub async fn contact_duplicates(
     who: Principal,
     params: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let page = merge::duplicates(&state.db, who.owner, params.0).await?;
+    let page = merge::duplicates(state.domain.reader(), who.owner, params.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -247,11 +258,11 @@ pub async fn merge_contacts(
     if_match: IfMatch,
     body: ApiJson<MergeContacts>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    let contact = merge::merge(&txn, who.owner, id.into_inner(), body.0, |c| {
-        if_match.check(c)
+    let (owner, id) = (who.owner, id.into_inner());
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(merge::merge(txn, owner, id, body.0, move |c| {
+            if_match.check(c)
+        }))
     })
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &contact))
+    .await
 }

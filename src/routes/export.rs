@@ -7,10 +7,10 @@ use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::export::{self, Export, ExportFormat};
 use crate::error::AppError;
 use crate::http::extract::ApiQuery;
+use crate::http::freshness::PreferWait;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -37,7 +37,7 @@ pub struct ExportParams {
 /// lists separated by `;`. Read from one consistent snapshot.
 #[utoipa::path(
     tag = "export",
-    params(ExportParams),
+    params(ExportParams, PreferWait),
     responses((status = 200, description = "The export, as an attachment.",
         content(
             (Export = "application/json"),
@@ -51,42 +51,22 @@ pub async fn get_export(
     state: web::Data<AppState>,
     who: Principal,
     params: ApiQuery<ExportParams>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
     let format = params.0.format.unwrap_or_default();
-    let txn = db::begin_snapshot(&state.db).await?;
-    let (body, content_type, extension) = match format {
-        ExportFormat::Json => {
-            let document = export::export(&txn, who.owner).await?;
-            let body = serde_json::to_vec(&document).map_err(AppError::internal)?;
-            (body, "application/json", "json")
-        }
-        ExportFormat::Vcard => {
-            let contacts = export::contacts(&txn, who.owner).await?;
-            (
-                export::to_vcard(&contacts).into_bytes(),
-                "text/vcard; charset=utf-8",
-                "vcf",
-            )
-        }
-        ExportFormat::Csv => {
-            let contacts = export::contacts(&txn, who.owner).await?;
-            (
-                export::to_csv(&contacts).into_bytes(),
-                "text/csv; charset=utf-8",
-                "csv",
-            )
-        }
-    };
-    txn.commit().await?;
+    let exported = export::export_as(state.domain.reader(), fresh, format).await?;
     let file = format!(
-        "rapport-export-{}.{extension}",
-        chrono::Utc::now().format("%Y-%m-%d")
+        "rapport-export-{}.{}",
+        chrono::Utc::now().format("%Y-%m-%d"),
+        exported.extension
     );
-    Ok(HttpResponse::Ok()
-        .insert_header((CONTENT_TYPE, content_type))
+    let response = HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, exported.content_type))
         .insert_header((
             CONTENT_DISPOSITION,
             format!("attachment; filename=\"{file}\""),
         ))
-        .body(body))
+        .body(exported.body);
+    Ok(prefer.mark(fresh, response))
 }

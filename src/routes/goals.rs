@@ -7,13 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::goals::list::GoalFilters;
 use crate::domain::goals::{self, CreateGoal, Goal, UpdateGoal};
 use crate::domain::intersections::people::{self, PeopleParams, Person};
 use crate::domain::page::Page;
 use crate::error::AppError;
-use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::conditional::{IfMatch, json_with_etag, updated};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
@@ -42,7 +41,7 @@ pub async fn list_goals(
     who: Principal,
     filters: ApiQuery<GoalFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = goals::list::list(&state.db, who.owner, filters.0).await?;
+    let page = goals::list::list(state.domain.reader(), who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -63,11 +62,11 @@ pub async fn create_goal(
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
     key.create(
-        &state.writer,
+        &state.domain,
         who.owner,
         &digest,
         StatusCode::CREATED,
-        |txn| Box::pin(goals::write::create(txn, who.owner, input)),
+        move |txn| Box::pin(goals::write::create(txn, who.owner, input)),
     )
     .await
 }
@@ -85,7 +84,7 @@ pub async fn get_goal(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let goal = goals::get(&state.db, who.owner, id.into_inner()).await?;
+    let goal = goals::get(state.domain.reader(), who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &goal))
 }
 
@@ -110,13 +109,13 @@ pub async fn update_goal(
     if_match: IfMatch,
     body: ApiJson<UpdateGoal>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    let goal = goals::write::update(&txn, who.owner, id.into_inner(), body.0, |g| {
-        if_match.check(g)
+    let (owner, id) = (who.owner, id.into_inner());
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(goals::write::update(txn, owner, id, body.0, move |g| {
+            if_match.check(g)
+        }))
     })
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &goal))
+    .await
 }
 
 /// Delete a goal.
@@ -137,9 +136,15 @@ pub async fn delete_goal(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    goals::write::delete(&txn, who.owner, id.into_inner(), |g| if_match.check(g)).await?;
-    txn.commit().await?;
+    let (owner, id) = (who.owner, id.into_inner());
+    state
+        .domain
+        .write(owner, move |txn| {
+            Box::pin(goals::write::delete(txn, owner, id, move |g| {
+                if_match.check(g)
+            }))
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -166,8 +171,8 @@ pub async fn goal_people(
     params: ApiQuery<PeopleParams>,
 ) -> Result<HttpResponse, AppError> {
     let page = people::people(
-        &state.db,
-        &state.networks,
+        state.domain.reader(),
+        state.domain.networks(),
         who.owner,
         id.into_inner(),
         params.0,

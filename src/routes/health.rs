@@ -42,7 +42,7 @@ pub async fn live() -> HttpResponse {
 )]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    db::ping(&state.db)
+    db::ping(state.domain.reader())
         .await
         .map_err(|err| AppError::Unavailable(err.to_string()))?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))

@@ -106,7 +106,7 @@ pub async fn import(
         .map_err(|_| AppError::invalid_file("The file is not UTF-8 text."))?;
     let ImportParams { format, dry_run } = params.0;
     let report = imports::import(
-        &state.writer,
+        &state.domain,
         who.owner,
         format,
         dry_run.unwrap_or(false),

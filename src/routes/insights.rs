@@ -5,8 +5,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Principal;
 use crate::domain::insights::{self, Insights};
-use crate::domain::intersections::refresh::ensure_fresh;
 use crate::error::AppError;
+use crate::http::freshness::PreferWait;
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -21,14 +21,16 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// stage, and interactions per month over the last twelve.
 #[utoipa::path(
     tag = "insights",
+    params(PreferWait),
     responses((status = 200, description = "The insights.", body = Insights))
 )]
 #[get("/insights")]
 pub async fn get_insights(
     state: web::Data<AppState>,
     who: Principal,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let insights = insights::insights(&state.db, who.owner).await?;
-    Ok(HttpResponse::Ok().json(insights))
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let insights = insights::insights(state.domain.reader(), fresh).await?;
+    Ok(prefer.mark(fresh, HttpResponse::Ok().json(insights)))
 }

@@ -6,12 +6,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::interactions::list::InteractionFilters;
 use crate::domain::interactions::{self, CreateInteraction, Interaction, UpdateInteraction};
 use crate::domain::page::Page;
 use crate::error::AppError;
-use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::conditional::{IfMatch, json_with_etag, updated};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
@@ -36,7 +35,7 @@ pub async fn list_interactions(
     who: Principal,
     filters: ApiQuery<InteractionFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = interactions::list::list(&state.db, who.owner, filters.0).await?;
+    let page = interactions::list::list(state.domain.reader(), who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -60,11 +59,11 @@ pub async fn create_interaction(
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
     key.create(
-        &state.writer,
+        &state.domain,
         who.owner,
         &digest,
         StatusCode::CREATED,
-        |txn| Box::pin(interactions::write::create(txn, who.owner, input)),
+        move |txn| Box::pin(interactions::write::create(txn, who.owner, input)),
     )
     .await
 }
@@ -82,7 +81,8 @@ pub async fn get_interaction(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let interaction = interactions::write::get(&state.db, who.owner, id.into_inner()).await?;
+    let interaction =
+        interactions::write::get(state.domain.reader(), who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &interaction))
 }
 
@@ -105,13 +105,17 @@ pub async fn update_interaction(
     if_match: IfMatch,
     body: ApiJson<UpdateInteraction>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    let interaction = interactions::write::update(&txn, who.owner, id.into_inner(), body.0, |i| {
-        if_match.check(i)
+    let (owner, id) = (who.owner, id.into_inner());
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(interactions::write::update(
+            txn,
+            owner,
+            id,
+            body.0,
+            move |i| if_match.check(i),
+        ))
     })
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &interaction))
+    .await
 }
 
 /// Delete an interaction.
@@ -130,8 +134,14 @@ pub async fn delete_interaction(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    interactions::write::delete(&txn, who.owner, id.into_inner(), |i| if_match.check(i)).await?;
-    txn.commit().await?;
+    let (owner, id) = (who.owner, id.into_inner());
+    state
+        .domain
+        .write(owner, move |txn| {
+            Box::pin(interactions::write::delete(txn, owner, id, move |i| {
+                if_match.check(i)
+            }))
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

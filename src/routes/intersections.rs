@@ -7,18 +7,17 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::intersections::introductions::{
     self, Introduction, IntroductionFilters, UpdateIntroduction,
 };
-use crate::domain::intersections::refresh::ensure_fresh;
 use crate::domain::intersections::{
     self, CreateIntersection, Intersection, IntersectionFilters, UpdateIntersection,
 };
 use crate::domain::page::Page;
 use crate::error::AppError;
-use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::conditional::{IfMatch, json_with_etag, updated};
 use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::freshness::PreferWait;
 use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
 
@@ -42,7 +41,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// resting ones (`not_now` before their `revisit_on`) are not suggested.
 #[utoipa::path(
     tag = "intersections",
-    params(IntersectionFilters),
+    params(IntersectionFilters, PreferWait),
     responses((status = 200, description = "A page of intersections.", body = Page<Intersection>))
 )]
 #[get("/intersections")]
@@ -50,10 +49,11 @@ pub async fn list_intersections(
     state: web::Data<AppState>,
     who: Principal,
     filters: ApiQuery<IntersectionFilters>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let page = intersections::list(&state.db, who.owner, filters.0).await?;
-    Ok(HttpResponse::Ok().json(page))
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let page = intersections::list(state.domain.reader(), fresh, filters.0).await?;
+    Ok(prefer.mark(fresh, HttpResponse::Ok().json(page)))
 }
 
 /// Record an intersection discovered in conversation.
@@ -76,14 +76,13 @@ pub async fn create_intersection(
     key: IdempotencyKey,
     body: ApiJson<CreateIntersection>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
     let ApiJson(input, digest) = body;
     key.create(
-        &state.writer,
+        &state.domain,
         who.owner,
         &digest,
         StatusCode::CREATED,
-        |txn| Box::pin(intersections::create(txn, who.owner, input)),
+        move |txn| Box::pin(intersections::create(txn, who.owner, input)),
     )
     .await
 }
@@ -91,7 +90,7 @@ pub async fn create_intersection(
 /// Get an intersection.
 #[utoipa::path(
     tag = "intersections",
-    params(("id" = Uuid, Path, description = "The intersection's id.")),
+    params(("id" = Uuid, Path, description = "The intersection's id."), PreferWait),
     responses((status = 200, description = "The intersection.", body = Intersection,
         headers(("ETag" = String, description = "Send as `If-Match` to update safely."))))
 )]
@@ -100,10 +99,11 @@ pub async fn get_intersection(
     state: web::Data<AppState>,
     who: Principal,
     id: web::Path<Uuid>,
+    prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let found = intersections::get(&state.db, who.owner, id.into_inner()).await?;
-    Ok(json_with_etag(StatusCode::OK, &found))
+    let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
+    let found = intersections::get(state.domain.reader(), fresh, id.into_inner()).await?;
+    Ok(prefer.mark(fresh, json_with_etag(StatusCode::OK, &found)))
 }
 
 /// Confirm or dismiss an intersection, or note something about it.
@@ -128,14 +128,13 @@ pub async fn update_intersection(
     if_match: IfMatch,
     body: ApiJson<UpdateIntersection>,
 ) -> Result<HttpResponse, AppError> {
-    ensure_fresh(&state, who.owner).await?;
-    let txn = db::begin_write(&state.writer).await?;
-    let found = intersections::update(&txn, who.owner, id.into_inner(), body.0, |i| {
-        if_match.check(i)
+    let (owner, id) = (who.owner, id.into_inner());
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(intersections::update(txn, owner, id, body.0, move |i| {
+            if_match.check(i)
+        }))
     })
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &found))
+    .await
 }
 
 /// Which two of your contacts should meet.
@@ -158,7 +157,9 @@ pub async fn list_introductions(
     who: Principal,
     filters: ApiQuery<IntroductionFilters>,
 ) -> Result<HttpResponse, AppError> {
-    let page = introductions::list(&state.db, &state.networks, who.owner, filters.0).await?;
+    let domain = &state.domain;
+    let page =
+        introductions::list(domain.reader(), domain.networks(), who.owner, filters.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -175,7 +176,14 @@ pub async fn get_introduction(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let found = introductions::get(&state.db, &state.networks, who.owner, id.into_inner()).await?;
+    let domain = &state.domain;
+    let found = introductions::get(
+        domain.reader(),
+        domain.networks(),
+        who.owner,
+        id.into_inner(),
+    )
+    .await?;
     Ok(json_with_etag(StatusCode::OK, &found))
 }
 
@@ -202,19 +210,16 @@ pub async fn update_introduction(
     if_match: IfMatch,
     body: ApiJson<UpdateIntroduction>,
 ) -> Result<HttpResponse, AppError> {
+    let domain = &state.domain;
+    let (owner, id) = (who.owner, id.into_inner());
     // Built outside the write transaction, so that it never holds the
     // writer while a network loads.
-    state.networks.get(&state.db, who.owner).await?;
-    let txn = db::begin_write(&state.writer).await?;
-    let found = introductions::update(
-        &txn,
-        &state.networks,
-        who.owner,
-        id.into_inner(),
-        body.0,
-        |i| if_match.check(i),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &found))
+    domain.networks().get(domain.reader(), owner).await?;
+    let networks = domain.networks().clone();
+    updated(domain, owner, move |txn| {
+        Box::pin(async move {
+            introductions::update(txn, &networks, owner, id, body.0, |i| if_match.check(i)).await
+        })
+    })
+    .await
 }

@@ -5,10 +5,9 @@ use actix_web::{HttpResponse, delete, get, patch, web};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::profile::{self, Profile, UpdateProfile};
 use crate::error::AppError;
-use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::conditional::{IfMatch, json_with_etag, updated};
 use crate::http::extract::ApiJson;
 use crate::state::AppState;
 
@@ -24,7 +23,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 )]
 #[get("/me")]
 pub async fn get_me(state: web::Data<AppState>, who: Principal) -> Result<HttpResponse, AppError> {
-    let me = profile::get(&state.db, who.owner).await?;
+    let me = profile::get(state.domain.reader(), who.owner).await?;
     Ok(json_with_etag(StatusCode::OK, &me))
 }
 
@@ -49,10 +48,13 @@ pub async fn update_me(
     if_match: IfMatch,
     body: ApiJson<UpdateProfile>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    let me = profile::update(&txn, who.owner, body.0, |current| if_match.check(current)).await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &me))
+    let owner = who.owner;
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(profile::update(txn, owner, body.0, move |current| {
+            if_match.check(current)
+        }))
+    })
+    .await
 }
 
 /// Delete your account and all of its data.
@@ -72,8 +74,14 @@ pub async fn delete_me(
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
     who.require_session()?;
-    let txn = db::begin_write(&state.writer).await?;
-    profile::delete(&txn, who.owner, |current| if_match.check(current)).await?;
-    txn.commit().await?;
+    let owner = who.owner;
+    state
+        .domain
+        .write(owner, move |txn| {
+            Box::pin(profile::delete(txn, owner, move |current| {
+                if_match.check(current)
+            }))
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

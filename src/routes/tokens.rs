@@ -30,7 +30,7 @@ pub async fn list_tokens(
     who: Principal,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    let tokens = api_tokens::list(&state.db, who.owner, &page.0).await?;
+    let tokens = api_tokens::list(state.domain.reader(), who.owner, &page.0).await?;
     Ok(HttpResponse::Ok().json(tokens))
 }
 
@@ -55,7 +55,7 @@ pub async fn create_token(
     body: ApiJson<CreateApiToken>,
 ) -> Result<HttpResponse, AppError> {
     who.require_session()?;
-    let created = api_tokens::create(&state.writer, who.owner, body.0).await?;
+    let created = api_tokens::create(state.domain.writer(), who.owner, body.0).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -72,6 +72,6 @@ pub async fn delete_token(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     who.require_session()?;
-    api_tokens::delete(&state.writer, who.owner, id.into_inner()).await?;
+    api_tokens::delete(state.domain.writer(), who.owner, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -7,13 +7,12 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db;
 use crate::domain::page::{Page, PageParams};
 use crate::domain::vocabulary::{
     self, ConceptFilters, Concepts, CreateOwnConcept, OwnConcept, UpdateOwnConcept,
 };
 use crate::error::AppError;
-use crate::http::conditional::{IfMatch, json_with_etag};
+use crate::http::conditional::{IfMatch, json_with_etag, updated};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::http::idempotency::IdempotencyKey;
 use crate::state::AppState;
@@ -59,7 +58,7 @@ pub async fn list_own_concepts(
     who: Principal,
     page: ApiQuery<PageParams>,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(vocabulary::list(&state.db, who.owner, page.0).await?))
+    Ok(HttpResponse::Ok().json(vocabulary::list(state.domain.reader(), who.owner, page.0).await?))
 }
 
 /// Teach the engine your words.
@@ -89,11 +88,11 @@ pub async fn create_own_concept(
 ) -> Result<HttpResponse, AppError> {
     let ApiJson(input, digest) = body;
     key.create(
-        &state.writer,
+        &state.domain,
         who.owner,
         &digest,
         StatusCode::CREATED,
-        |txn| Box::pin(vocabulary::create(txn, who.owner, input)),
+        move |txn| Box::pin(vocabulary::create(txn, who.owner, input)),
     )
     .await
 }
@@ -111,7 +110,7 @@ pub async fn get_own_concept(
     who: Principal,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let entry = vocabulary::get(&state.db, who.owner, id.into_inner()).await?;
+    let entry = vocabulary::get(state.domain.reader(), who.owner, id.into_inner()).await?;
     Ok(json_with_etag(StatusCode::OK, &entry))
 }
 
@@ -136,13 +135,13 @@ pub async fn update_own_concept(
     if_match: IfMatch,
     body: ApiJson<UpdateOwnConcept>,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    let entry = vocabulary::update(&txn, who.owner, id.into_inner(), body.0, |e| {
-        if_match.check(e)
+    let (owner, id) = (who.owner, id.into_inner());
+    updated(&state.domain, owner, move |txn| {
+        Box::pin(vocabulary::update(txn, owner, id, body.0, move |e| {
+            if_match.check(e)
+        }))
     })
-    .await?;
-    txn.commit().await?;
-    Ok(json_with_etag(StatusCode::OK, &entry))
+    .await
 }
 
 /// Delete an entry of your vocabulary.
@@ -164,8 +163,14 @@ pub async fn delete_own_concept(
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, AppError> {
-    let txn = db::begin_write(&state.writer).await?;
-    vocabulary::delete(&txn, who.owner, id.into_inner(), |e| if_match.check(e)).await?;
-    txn.commit().await?;
+    let (owner, id) = (who.owner, id.into_inner());
+    state
+        .domain
+        .write(owner, move |txn| {
+            Box::pin(vocabulary::delete(txn, owner, id, move |e| {
+                if_match.check(e)
+            }))
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -267,6 +267,73 @@ async fn a_contacts_intersection_count_is_current_on_the_first_read_after_a_chan
     assert_problem(res, 404, "not_found").await;
 }
 
+/// Reads never recompute: one that does not wait (`Prefer: wait=0`) shows
+/// the last computed state and says whether it is current; one that waits
+/// gets the current state.
+#[tokio::test]
+async fn a_read_that_does_not_wait_says_whether_the_intersections_are_current() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let n = seed_network(&app, t).await;
+    let read = |prefer: Option<&'static str>| {
+        let mut req = app.request(Method::GET, "/api/v1/intersections?limit=200", Some(t));
+        if let Some(prefer) = prefer {
+            req = req.header("Prefer", prefer);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            let header = |name: &str| {
+                res.headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_string())
+            };
+            let (stale, applied) = (header("intersections-stale"), header("preference-applied"));
+            let page: Value = res.json().await.unwrap();
+            (
+                stale.expect("every such read says"),
+                applied,
+                page["data"].as_array().unwrap().len(),
+            )
+        }
+    };
+    let (stale, applied, before) = read(None).await;
+    assert_eq!((stale.as_str(), applied), ("false", None));
+
+    let res = app
+        .delete(&format!("/api/v1/goals/{}", n.learner_goal), t)
+        .await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    // Its intersection went with the goal at once; the recomputation that
+    // follows finds the same: whether it has run yet or not, the page
+    // agrees with what the header says.
+    let (stale, applied, now) = read(Some("wait=0")).await;
+    assert_eq!(applied.as_deref(), Some("wait=0"));
+    assert!(stale == "true" || stale == "false");
+    assert_eq!(now, before - 1);
+
+    // A change that adds one: not waiting shows the old state while stale.
+    app.goal(
+        t,
+        json!({"contact_id": n.learner, "kind": "goal",
+               "title": "Learn project management to lead my team",
+               "topics": ["project management"]}),
+    )
+    .await;
+    let (stale, _, shown) = read(Some("wait=0")).await;
+    match stale.as_str() {
+        "true" => assert_eq!(shown, before - 1, "the last computed state"),
+        _ => assert_eq!(shown, before, "already recomputed"),
+    }
+    let (stale, applied, settled) = read(Some("wait=30")).await;
+    assert_eq!(
+        (stale.as_str(), applied.as_deref()),
+        ("false", Some("wait=30"))
+    );
+    assert_eq!(settled, before);
+}
+
 #[tokio::test]
 async fn ids_are_stable_and_decisions_survive_recomputation() {
     let app = spawn_app().await;

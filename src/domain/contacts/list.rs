@@ -12,10 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Contact;
+use crate::domain::context::Fresh;
 use crate::domain::enums::{Source, Stage};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, decode_cursor, encode_cursor};
-use crate::domain::tenancy::Owner;
 use crate::domain::validate;
 use crate::error::AppError;
 
@@ -248,12 +248,13 @@ fn like_pattern(q: &str) -> LikeExpr {
     LikeExpr::new(format!("%{escaped}%")).escape('\\')
 }
 
-#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
 pub async fn list(
     db: &impl ConnectionTrait,
-    owner: Owner,
+    fresh: Fresh,
     filters: ContactFilters,
 ) -> Result<Page<Contact>, AppError> {
+    let owner = fresh.owner();
     use contact::Column as C;
     let today = Utc::now().date_naive();
     let mut query = owner.find::<contact::Entity>();
@@ -358,12 +359,13 @@ pub struct ReconnectParams {
 /// Inactive contacts, not resting (archived, or `not_now` before their
 /// `revisit_on`), ranked by how much you have in common
 /// (`intersection_count`), then by how long it has been (never first).
-#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
 pub async fn reconnect(
     db: &impl ConnectionTrait,
-    owner: Owner,
+    fresh: Fresh,
     params: ReconnectParams,
 ) -> Result<Page<Contact>, AppError> {
+    let owner = fresh.owner();
     use contact::Column as C;
     let days = validate::query_range(
         "inactive_for_days",

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::{Contact, UpdateContact, derived, write};
 use crate::domain::enums::{IntersectionKind, IntersectionOrigin, IntersectionStatus};
 use crate::domain::intersections::matching::ContactRef;
-use crate::domain::intersections::network_changed;
+use crate::domain::intersections::{network_changed, recount};
 use crate::domain::page::{Page, PageParams, encode_cursor, split_page};
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
@@ -342,9 +342,11 @@ pub async fn merge(
         .await?;
     let merged = write::update(db, owner, id, patch, precondition).await?;
     derived::refresh(db, owner, &[id]).await?;
+    // The sources' intersections are the target's now.
+    recount(db, owner, &[id]).await?;
     network_changed(db, owner).await?;
     tracing::info!(merged = source_ids.len(), "contacts merged");
-    super::get(db, owner, merged.id).await
+    super::load(db, owner, merged.id).await
 }
 
 /// Intersections of the sources move to the target. Goal-based ones keep

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::context::Fresh;
 use crate::domain::enums::{Source, Stage};
 use crate::domain::intersections::refresh::stale_version;
 use crate::domain::patch::Patch;
@@ -96,6 +97,16 @@ pub(crate) async fn resting_contacts(
 
 /// One contact, or a 404.
 pub async fn get(
+    db: &impl sea_orm::ConnectionTrait,
+    fresh: Fresh,
+    id: Uuid,
+) -> Result<Contact, AppError> {
+    load(db, fresh.owner(), id).await
+}
+
+/// One contact as it is stored, its `intersection_count` possibly behind a
+/// pending recomputation: for writes that answer with the contact.
+pub(crate) async fn load(
     db: &impl sea_orm::ConnectionTrait,
     owner: Owner,
     id: Uuid,

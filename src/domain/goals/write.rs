@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::{CreateGoal, Goal, UpdateGoal};
 use crate::domain::enums::GoalStatus;
-use crate::domain::intersections::network_changed;
+use crate::domain::intersections::{contacts_meeting, network_changed, recount};
 use crate::domain::patch::required;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
@@ -153,11 +153,16 @@ pub async fn delete(
         current,
         vocabulary::lexicon(db, owner).await?.as_ref(),
     ))?;
+    let meeting = contacts_meeting(db, owner, id).await?;
     owner
         .delete::<goal::Entity>()
         .filter(goal::Column::Id.eq(id))
         .exec(db)
         .await?;
+    // Its intersections went with it: their contacts' counts change now.
+    if !meeting.is_empty() {
+        recount(db, owner, &meeting).await?;
+    }
     forget_in_interactions(db, owner, &[id]).await?;
     network_changed(db, owner).await?;
     tracing::info!("goal deleted");

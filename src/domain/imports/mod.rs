@@ -15,7 +15,7 @@ pub mod restore;
 use std::collections::{HashMap, HashSet};
 
 use entity::contact;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -24,6 +24,7 @@ use self::formats::Position;
 use crate::db;
 use crate::domain::contacts::merge::{filled, linkedin_profile, matching_name};
 use crate::domain::contacts::{CreateContact, UpdateContact, write};
+use crate::domain::context::Domain;
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 
@@ -285,14 +286,16 @@ pub(crate) async fn upsert_contact(
 /// Imports `text` as `format` for `owner`.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id(), format = ?format))]
 pub async fn import(
-    db: &DatabaseConnection,
+    domain: &Domain,
     owner: Owner,
     format: ImportFormat,
     dry_run: bool,
     text: &str,
 ) -> Result<ImportReport, AppError> {
     let invalid = |message: String| AppError::invalid_file(format!("{format:?} import: {message}"));
-    let txn = db::begin_write(db).await?;
+    // Its own transaction rather than [`Domain::write`]: the work borrows
+    // the file, and a dry run rolls back.
+    let txn = db::begin_write(domain.writer()).await?;
     let mut report = match format {
         ImportFormat::Json => restore::restore(&txn, owner, text).await?,
         ImportFormat::Linkedin | ImportFormat::Vcard | ImportFormat::Csv => {
@@ -324,6 +327,7 @@ pub async fn import(
         txn.rollback().await?;
     } else {
         txn.commit().await?;
+        domain.network_may_have_changed(owner);
     }
     tracing::info!(
         created = report.created,

@@ -49,6 +49,15 @@ impl Snapshot {
         .await
     }
 
+    /// Whether introductions were asked of this snapshot: the next one
+    /// computes them ahead of the read that will ask again.
+    pub fn has_introductions(&self) -> bool {
+        self.introductions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
     fn cached_introductions(&self, fingerprint: u64) -> Option<Arc<Vec<Introduction>>> {
         let guard = self.introductions.lock().unwrap_or_else(|e| e.into_inner());
         match &*guard {
@@ -139,6 +148,12 @@ impl NetworkCache {
             },
         );
         snapshot
+    }
+
+    /// The owner's latest snapshot, whatever its version.
+    pub fn latest(&self, owner: Owner) -> Option<Arc<Snapshot>> {
+        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        guard.1.get(&owner.id()).map(|e| e.snapshot.clone())
     }
 
     fn lookup(&self, owner: Owner, version: i64) -> Option<Arc<Snapshot>> {

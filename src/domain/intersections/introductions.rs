@@ -7,6 +7,7 @@
 //! `revisit_on`) are not suggested; archived ones never appear.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::Utc;
 use entity::introduction_decision as decision;
@@ -15,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::cache::NetworkCache;
+use super::cache::{NetworkCache, Snapshot};
 use super::matching::{ContactRef, GoalRef, Names, rank_page};
 use super::{Decision, Reason, check_min_score, reasons_of};
 use crate::domain::enums::IntersectionStatus;
@@ -237,6 +238,19 @@ fn as_now(snapshot: &super::cache::Snapshot, d: &decision::Model) -> engine::Int
             reasons: Vec::new(),
             matches: Vec::new(),
         })
+}
+
+/// Computes the introductions of a new snapshot before a read asks for them.
+pub(crate) async fn warm(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    snapshot: &Arc<Snapshot>,
+) -> Result<(), AppError> {
+    let standing = Standing::load(db, owner).await?;
+    snapshot
+        .introductions(INTRODUCTIONS_PER_CONTACT, standing.skip())
+        .await?;
+    Ok(())
 }
 
 /// Pairs of contacts whose goals and offers meet, best first.

@@ -1,20 +1,24 @@
 //! Intersections between the user and their contacts, as stored: the engine's
-//! findings ([`refresh`]) plus the user's decisions about them and the ones
+//! findings ([`refresher`]) plus the user's decisions about them and the ones
 //! recorded by hand. Introductions ([`introductions`]) and "who can help with
 //! this goal" ([`people`]) are computed on request from the same network.
 //!
-//! Staying current: every write that changes goals, offers or interests calls
-//! [`network_changed`], which bumps `users.network_version` in the writer's
-//! transaction. Every read that shows intersections (or a contact's
-//! `intersection_count`) first calls [`refresh::ensure_fresh`], which
-//! recomputes when the stored set is older than the network. So a burst of
-//! writes costs one recomputation, and reads are always exact.
+//! Staying current: every write that changes goals, offers, interests or the
+//! vocabulary calls [`network_changed`], which bumps `users.network_version`
+//! in the writer's transaction, and the refresher recomputes in the
+//! background once the writes pause ([`refresher`]). Reads that show
+//! intersections (or a contact's `intersection_count`) take a
+//! [`crate::domain::context::Fresh`]: they wait for a pending recomputation,
+//! up to the time the client allows, and say whether it finished. So a
+//! burst of writes costs one recomputation, no read ever recomputes, and
+//! reads are exact once the recomputation settles.
 
 pub mod cache;
 pub mod introductions;
 pub mod matching;
 pub mod people;
 pub mod refresh;
+pub mod refresher;
 
 use chrono::{DateTime, Utc};
 use entity::{contact, goal, intersection, user};
@@ -28,6 +32,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::contacts;
+use crate::domain::context::Fresh;
 use crate::domain::enums::{GoalKind, IntersectionKind, IntersectionOrigin, IntersectionStatus};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, paginate};
@@ -215,13 +220,14 @@ pub(crate) fn check_min_score(min_score: Option<f64>) -> Result<f64, AppError> {
     }
 }
 
-/// Best first. Callers refresh first ([`refresh::ensure_fresh`]).
-#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+/// Best first, as of the last recomputation ([`Fresh`]).
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
 pub async fn list(
     db: &impl ConnectionTrait,
-    owner: Owner,
+    fresh: Fresh,
     filters: IntersectionFilters,
 ) -> Result<Page<Intersection>, AppError> {
+    let owner = fresh.owner();
     use intersection::Column as I;
     let mut query = owner.find::<intersection::Entity>();
     if let Some(contact_id) = filters.contact_id {
@@ -278,9 +284,10 @@ pub async fn list(
 /// One intersection, or a 404.
 pub async fn get(
     db: &impl ConnectionTrait,
-    owner: Owner,
+    fresh: Fresh,
     id: Uuid,
 ) -> Result<Intersection, AppError> {
+    let owner = fresh.owner();
     owner
         .get::<intersection::Entity>(db, id)
         .await
@@ -522,6 +529,27 @@ pub async fn create(
     recount(db, owner, &[saved.contact_id]).await?;
     tracing::info!(intersection_id = %saved.id, "intersection recorded");
     Ok(saved.into())
+}
+
+/// The contacts with an intersection through goal `goal_id`.
+pub(crate) async fn contacts_meeting(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    goal_id: Uuid,
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(owner
+        .find::<intersection::Entity>()
+        .select_only()
+        .column(intersection::Column::ContactId)
+        .distinct()
+        .filter(
+            intersection::Column::MyGoalId
+                .eq(goal_id)
+                .or(intersection::Column::TheirGoalId.eq(goal_id)),
+        )
+        .into_tuple()
+        .all(db)
+        .await?)
 }
 
 /// Sets `intersection_count` of `contact_ids` (all the owner's contacts when

@@ -7,7 +7,9 @@ use rapport::telemetry;
 #[actix_web::main]
 async fn main() {
     rapport::memory::return_large_blocks_to_the_system();
-    if let Err(err) = run(Cli::parse()).await {
+    let result = run(Cli::parse()).await;
+    telemetry::flush();
+    if let Err(err) = result {
         eprintln!("rapport: {err:#}");
         std::process::exit(1);
     }

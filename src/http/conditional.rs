@@ -37,11 +37,15 @@ where
     Ok(json_with_etag(StatusCode::OK, &value))
 }
 
-/// A JSON response with its `ETag`.
+/// A JSON response with its `ETag`, serialised once for both.
 pub fn json_with_etag<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::ETAG, etag_of(value)))
-        .json(value)
+    match serde_json::to_vec(value) {
+        Ok(body) => HttpResponse::build(status)
+            .insert_header((header::ETAG, etag_of_json(&body)))
+            .content_type(header::ContentType::json())
+            .body(body),
+        Err(err) => actix_web::ResponseError::error_response(&AppError::internal(err)),
+    }
 }
 
 /// The `If-Match` request header, if any.

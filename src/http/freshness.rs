@@ -92,12 +92,12 @@ impl IntoParams for PreferWait {
                 .description(Some(
                     "`wait=N`: wait up to N seconds (0 to 60; 5 without it) for intersections \
                      being recomputed after a change. When the wait runs out, the response shows \
-                     the last computed state and says `Intersections-Stale: true`.",
+                     the last computed state and says `Intersections-Stale: true`. Other \
+                     preferences, and a `wait` that is not a number, are ignored (RFC 7240).",
                 ))
                 .schema(Some(
                     ObjectBuilder::new()
                         .schema_type(Type::String)
-                        .pattern(Some(r"^wait=\d+$"))
                         .examples([serde_json::json!("wait=0")]),
                 ))
                 .build(),

@@ -61,8 +61,10 @@ pub async fn assign(
     Ok(res)
 }
 
-/// Root span of every request: method, route, status and the request id, and
-/// one access-log line when the request ends.
+/// Root span of every request: method, path, status and the request id, and
+/// one access-log line when the request ends. (Not the route pattern: finding
+/// it matches the path against the route patterns a second time, regular
+/// expressions included, on every request.)
 pub struct RapportRootSpan;
 
 impl RootSpanBuilder for RapportRootSpan {
@@ -72,13 +74,9 @@ impl RootSpanBuilder for RapportRootSpan {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_default();
-        let route = request
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".into());
         tracing::info_span!(
             "request",
             http.method = %request.method(),
-            http.route = %route,
             http.target = %request.uri().path(),
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,

@@ -57,12 +57,17 @@ pub struct Args {
     #[arg(long)]
     postgres: Option<String>,
     /// Only these scenarios (comma-separated): get-contact, list-filtered,
-    /// intersections, agenda, create-contact, create-interaction.
+    /// intersections, agenda, create-contact, create-interaction,
+    /// write-stall.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The server binary (default: `rapport` next to this executable).
     #[arg(long)]
     server: Option<PathBuf>,
+    /// The bare handler `get one contact` is compared with (default:
+    /// `floor` next to this executable; skipped when it is missing).
+    #[arg(long)]
+    floor: Option<PathBuf>,
     /// The load generator.
     #[arg(long, default_value = "wrk")]
     wrk: String,
@@ -167,11 +172,15 @@ struct Scenario {
     script: Script,
     path: &'static str,
     target: Target,
+    /// Before the load: change the user's network (a goal of their own)
+    /// and start a `GET /intersections` that waits for the recomputation
+    /// this schedules, so that the load runs while it computes and applies.
+    during_recomputation: bool,
 }
 
 /// In the order they run: reads first, then writes. (A new contact with
-/// interests changes the network, and the next read that shows
-/// intersections, a contact included, would recompute them.)
+/// interests changes the network, and the intersections are recomputed in
+/// the background while the next scenarios run.)
 fn scenarios() -> Vec<Scenario> {
     vec![
         Scenario {
@@ -184,6 +193,7 @@ fn scenarios() -> Vec<Scenario> {
                 max_p99_ms: Some(20.0),
                 ..Target::default()
             },
+            during_recomputation: false,
         },
         Scenario {
             key: "list-filtered",
@@ -194,6 +204,7 @@ fn scenarios() -> Vec<Scenario> {
                 min_rps: Some(3_000.0),
                 ..Target::default()
             },
+            during_recomputation: false,
         },
         Scenario {
             key: "intersections",
@@ -201,6 +212,7 @@ fn scenarios() -> Vec<Scenario> {
             script: Script::Get,
             path: "/api/v1/intersections?limit=50",
             target: Target::default(),
+            during_recomputation: false,
         },
         Scenario {
             key: "agenda",
@@ -208,6 +220,7 @@ fn scenarios() -> Vec<Scenario> {
             script: Script::Get,
             path: "/api/v1/agenda?limit=50",
             target: Target::default(),
+            during_recomputation: false,
         },
         Scenario {
             key: "create-contact",
@@ -219,6 +232,7 @@ fn scenarios() -> Vec<Scenario> {
                 zero_errors: true,
                 ..Target::default()
             },
+            during_recomputation: false,
         },
         Scenario {
             key: "create-interaction",
@@ -226,6 +240,19 @@ fn scenarios() -> Vec<Scenario> {
             script: Script::CreateInteraction,
             path: "/api/v1/interactions",
             target: Target::default(),
+            during_recomputation: false,
+        },
+        Scenario {
+            key: "write-stall",
+            name: "create a contact while intersections recompute",
+            script: Script::CreateContact,
+            path: "/api/v1/contacts",
+            target: Target {
+                max_p99_ms: Some(100.0),
+                zero_errors: true,
+                ..Target::default()
+            },
+            during_recomputation: true,
         },
     ]
 }
@@ -362,10 +389,21 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("rapport-load-{}", Uuid::now_v7()));
     std::fs::create_dir_all(&dir)?;
     let (url, cleanup) = crate::database(args.postgres.as_deref()).await?;
-    let server = start_server(&server_bin, &url, &dir);
+    let floor_bin = match &args.floor {
+        Some(path) => Some(path.clone()),
+        None => Some(server_bin.with_file_name("floor")).filter(|p| p.is_file()),
+    };
+    let server = start_server(&server_bin, &["serve"], &url, &dir, "server.log");
     let result = match server {
         Ok(server) => {
-            let result = drive(&args, &server, &url, &dir, &chosen, &wrk_version).await;
+            let runs = Runs {
+                args: &args,
+                url: &url,
+                dir: &dir,
+                wrk_version: &wrk_version,
+                floor: floor_bin.as_deref(),
+            };
+            let result = drive(&runs, &server, &chosen).await;
             if result.is_err() {
                 eprintln!("server log (last lines):\n{}", server.log_tail());
             }
@@ -403,15 +441,22 @@ fn wrk_version(wrk: &str) -> anyhow::Result<String> {
         .to_string())
 }
 
-/// Starts `rapport serve` on a free loopback port and waits until it is ready.
-fn start_server(bin: &Path, url: &str, dir: &Path) -> anyhow::Result<Server> {
+/// Starts a server (`rapport serve`, or the floor) on a free loopback port
+/// and waits until it is ready.
+fn start_server(
+    bin: &Path,
+    args: &[&str],
+    url: &str,
+    dir: &Path,
+    log_name: &str,
+) -> anyhow::Result<Server> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port();
-    let log = dir.join("server.log");
+    let log = dir.join(log_name);
     let out = std::fs::File::create(&log)?;
     let child = Command::new(bin)
-        .arg("serve")
+        .args(args)
         .current_dir(dir)
         .env("RAPPORT_DATABASE_URL", url)
         .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
@@ -466,14 +511,23 @@ fn http_status(port: u16, path: &str) -> Option<u16> {
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
-async fn drive(
-    args: &Args,
-    server: &Server,
-    url: &str,
-    dir: &Path,
-    chosen: &[Scenario],
-    wrk_version: &str,
-) -> anyhow::Result<()> {
+/// What every scenario of a run shares.
+struct Runs<'a> {
+    args: &'a Args,
+    url: &'a str,
+    dir: &'a Path,
+    wrk_version: &'a str,
+    floor: Option<&'a Path>,
+}
+
+async fn drive(runs: &Runs<'_>, server: &Server, chosen: &[Scenario]) -> anyhow::Result<()> {
+    let Runs {
+        args,
+        url,
+        dir,
+        wrk_version,
+        ..
+    } = *runs;
     let backend = if args.postgres.is_some() {
         "PostgreSQL"
     } else {
@@ -529,26 +583,34 @@ async fn drive(
         started.elapsed().as_secs_f64()
     );
 
-    // The first read after the network changed recomputes and stores every
-    // intersection; the scenarios then find them current.
+    // The first read after seeding finds the intersections stale: it has
+    // the server compute and store every one (in the background), and waits
+    // for it, so that the scenarios find them current.
     let token = login(&client, base).await?;
     let (_, rss_seeded) = memory(server.pid()).unwrap_or_default();
     let started = Instant::now();
-    let first: Value = client
+    let response = client
         .get(format!("{base}/api/v1/intersections?limit=50"))
         .bearer_auth(&token)
+        .header("Prefer", "wait=60")
         .send()
         .await?
-        .error_for_status()?
-        .json()
-        .await?;
+        .error_for_status()?;
+    let stale = response
+        .headers()
+        .get("intersections-stale")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("missing")
+        .to_string();
+    let first: Value = response.json().await?;
     let elapsed = started.elapsed().as_secs_f64() * 1000.0;
     let (peak, now) = memory(server.pid()).unwrap_or_default();
     println!(
-        "recomputed the intersections (first read after seeding) in {elapsed:.0} ms; \
-         first page: {} of them; server RSS {rss_seeded:.1} MB before, {now:.1} MB after, \
-         peak so far {peak:.1} MB",
-        first["data"].as_array().map_or(0, Vec::len)
+        "recomputed the intersections (first read after seeding) in {elapsed:.0} ms \
+         (Intersections-Stale: {stale}); first page: {} of them; server RSS \
+         {rss_seeded:.1} MB before, {now:.1} MB after, peak so far {peak:.1} MB; {}",
+        first["data"].as_array().map_or(0, Vec::len),
+        longest_write(&server.log),
     );
 
     let step = (ids.len() / IDS_IN_SCRIPTS).max(1);
@@ -563,6 +625,8 @@ async fn drive(
     let (rss_before, _) = memory(server.pid()).unwrap_or_default();
     let load_before = load_average();
     let mut rows = Vec::new();
+    let mut floor_result: Option<WrkResult> = None;
+    let mut during_notes = Vec::new();
     let (mut token, mut logged_in) = (token, Instant::now());
     for scenario in chosen {
         // Access tokens last 15 minutes. Logging in only when needed matters
@@ -578,8 +642,42 @@ async fn drive(
             &script,
             format!("{}\n{REPORT_LUA}", scenario.script.source()),
         )?;
+        if scenario.key == "get-contact"
+            && let Some(floor_bin) = runs.floor
+        {
+            // The bare handler first, on the same database, same script.
+            let floor = start_server(floor_bin, &[], url, dir, "floor.log")?;
+            eprintln!(
+                "{} on the bare handler ({}s) ...",
+                scenario.name, args.duration
+            );
+            floor_result = Some(run_wrk(
+                args,
+                &token,
+                &script,
+                &floor.base,
+                scenario,
+                &ids_file,
+                dir,
+            )?);
+        }
+        let waiting = if scenario.during_recomputation {
+            Some(change_and_read(&client, base, &token).await?)
+        } else {
+            None
+        };
         eprintln!("{} ({}s) ...", scenario.name, args.duration);
         let result = run_wrk(args, &token, &script, base, scenario, &ids_file, dir)?;
+        if let Some(waiting) = waiting {
+            let answer = waiting
+                .join()
+                .map_err(|_| anyhow::anyhow!("the waiting read panicked"))?;
+            during_notes.push(format!(
+                "{}: the `GET /intersections` sent just before the load answered {answer}; {}",
+                scenario.name,
+                longest_write(&server.log)
+            ));
+        }
         let (peak, _) = memory(server.pid()).unwrap_or_default();
         rows.push((scenario, result, peak));
     }
@@ -631,6 +729,26 @@ async fn drive(
             result.errors_text(),
         );
     }
+    if let (Some(floor), Some((_, rapport, _))) = (
+        &floor_result,
+        rows.iter().find(|(s, ..)| s.key == "get-contact"),
+    ) {
+        let ratio = rapport.rps() / floor.rps().max(1.0);
+        let wanted = if args.postgres.is_some() { 0.9 } else { 0.6 };
+        println!(
+            "\nget one contact, same run: Rapport {:.0} req/s (p99 {:.2} ms), the bare handler \
+             (`bench/floor.rs`) {:.0} req/s (p99 {:.2} ms): **{ratio:.2}×** (target ≥ {wanted}× on \
+             {backend}: {})",
+            rapport.rps(),
+            rapport.p99_us / 1000.0,
+            floor.rps(),
+            floor.p99_us / 1000.0,
+            if ratio >= wanted { "met" } else { "missed" },
+        );
+    }
+    for note in &during_notes {
+        println!("\n{note}");
+    }
     println!(
         "\nserver RSS: peak {peak:.1} MB (target < {RSS_TARGET_MB:.0} MB: {}), {now:.1} MB at the end",
         if peak < RSS_TARGET_MB {
@@ -640,6 +758,92 @@ async fn drive(
         }
     );
     Ok(())
+}
+
+/// Changes the user's network (adds a goal of theirs), then sends a
+/// `GET /intersections` that waits for the recomputation this schedules,
+/// from a thread of its own (wrk blocks this one). Its answer: the status,
+/// `Intersections-Stale` and the time it took.
+async fn change_and_read(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+) -> anyhow::Result<std::thread::JoinHandle<String>> {
+    client
+        .post(format!("{base}/api/v1/goals"))
+        .bearer_auth(token)
+        .json(
+            &json!({"kind": "goal", "title": "Find a co-founder for a logistics start-up",
+                      "topics": ["logistics"]}),
+        )
+        .send()
+        .await?
+        .error_for_status()?;
+    let address = base.trim_start_matches("http://").to_string();
+    let token = token.to_string();
+    Ok(std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let started = Instant::now();
+        let answer = (|| -> std::io::Result<String> {
+            let mut stream = std::net::TcpStream::connect(&address)?;
+            stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+            write!(
+                stream,
+                "GET /api/v1/intersections?limit=50 HTTP/1.1\r\nHost: {address}\r\n\
+                 Authorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+            )?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            let status = response.get(9..12).unwrap_or("???").to_string();
+            let stale = response
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("intersections-stale:")
+                        .map(|v| v.trim().to_string())
+                })
+                .unwrap_or_else(|| "missing".into());
+            Ok(format!("{status} with Intersections-Stale: {stale}"))
+        })()
+        .unwrap_or_else(|err| format!("an error ({err})"));
+        format!("{answer} after {:.1} s", started.elapsed().as_secs_f64())
+    }))
+}
+
+/// The longest write transaction of any recomputation so far, from the
+/// server's log (`longest_write_ms` of its "intersections recomputed" and
+/// "network moved" lines).
+fn longest_write(log: &Path) -> String {
+    let raw = std::fs::read_to_string(log).unwrap_or_default();
+    // Without the terminal colours a text log may carry.
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            text.push(c);
+        }
+    }
+    let longest = text
+        .match_indices("longest_write_ms")
+        .filter_map(|(at, key)| {
+            let rest = &text[at + key.len()..];
+            let digits: String = rest
+                .trim_start_matches(|c: char| !c.is_ascii_digit())
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse::<u64>().ok()
+        })
+        .max();
+    match longest {
+        Some(ms) => format!(
+            "longest write transaction of a recomputation so far: {ms} ms (target < 100 ms: {})",
+            if ms < 100 { "met" } else { "missed" }
+        ),
+        None => "no recomputation logged yet".into(),
+    }
 }
 
 async fn login(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {

@@ -59,8 +59,10 @@ pub(crate) const BATCH: usize = 500;
 /// How long a round waits for more writes before it starts.
 const DEBOUNCE: Duration = Duration::from_millis(20);
 
-/// The longest pause between rounds that keep finding the network moved.
-const MAX_BACKOFF: Duration = Duration::from_secs(1);
+/// The longest pause between rounds that keep finding the network moved:
+/// under a steady stream of writes no result could be applied, so rounds
+/// back off rather than compute for nothing.
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 /// How often a round checks whether another process finished the work it
 /// could not claim, and how long it keeps checking.
@@ -216,7 +218,7 @@ impl Inner {
             };
             pause = match &outcome {
                 Ok(Outcome::Current) => DEBOUNCE,
-                Ok(Outcome::Moved) => (pause * 2).min(MAX_BACKOFF),
+                Ok(Outcome::Moved) => (pause.max(DEBOUNCE) * 2).min(MAX_BACKOFF),
                 Ok(Outcome::Claimed) if Instant::now() < claim_deadline => CLAIM_POLL,
                 Ok(Outcome::Claimed) => {
                     tracing::warn!(user_id = %owner.id(), "another process kept the claim on these intersections; giving up for now");
@@ -274,6 +276,14 @@ impl Inner {
         .await?;
         let computed = started.elapsed();
         let items = network.len();
+        if network_version(&self.reader, owner).await? != Some(version) {
+            claim.release().await?;
+            tracing::info!(
+                items,
+                "the network moved during the recomputation; starting again"
+            );
+            return Ok(Outcome::Moved);
+        }
         let mut apply = Apply {
             writer: &self.writer,
             owner,
@@ -287,6 +297,7 @@ impl Inner {
             tracing::info!(
                 items,
                 applied = apply.changes.total(),
+                longest_write_ms = apply.longest.as_millis() as u64,
                 "the network moved during the recomputation; starting again"
             );
             return Ok(Outcome::Moved);
@@ -648,11 +659,19 @@ impl Apply<'_> {
     {
         let started = Instant::now();
         let txn = db::begin_write(self.writer).await?;
-        let done = work(&txn, self.owner).await;
-        // Checked last: writers lock the user's row after the rows they
-        // change, so checking it first could deadlock with them.
-        let outcome = match done {
-            Ok(()) => self.moved(&txn).await.map(|moved| !moved),
+        // On SQLite this transaction holds the only write lock: checked here,
+        // the version cannot move before it commits, and a moved network
+        // costs no work. On PostgreSQL it is checked again at the end, under
+        // a lock (first would deadlock: writers lock the user's row after
+        // the rows they change).
+        let postgres = txn.get_database_backend() == DbBackend::Postgres;
+        let outcome = match self.moved(&txn, false).await {
+            Ok(true) => Ok(false),
+            Ok(false) => match work(&txn, self.owner).await {
+                Ok(()) if postgres => self.moved(&txn, true).await.map(|moved| !moved),
+                Ok(()) => Ok(true),
+                Err(err) => Err(err),
+            },
             Err(err) => Err(err),
         };
         let committed = match outcome {
@@ -678,16 +697,16 @@ impl Apply<'_> {
         Ok(committed)
     }
 
-    /// Whether the network version moved away from the snapshot's: read
-    /// under a share lock on PostgreSQL, so no writer changes it before
-    /// this transaction commits.
-    async fn moved(&self, txn: &DatabaseTransaction) -> Result<bool, AppError> {
+    /// Whether the network version moved away from the snapshot's; `lock`:
+    /// read under a share lock, so no writer changes it before this
+    /// transaction commits (PostgreSQL).
+    async fn moved(&self, txn: &DatabaseTransaction, lock: bool) -> Result<bool, AppError> {
         let mut query = self
             .owner
             .find::<user::Entity>()
             .select_only()
             .column(user::Column::NetworkVersion);
-        if txn.get_database_backend() == DbBackend::Postgres {
+        if lock {
             query = query.lock_shared();
         }
         let version: Option<i64> = query.into_tuple().one(txn).await?;

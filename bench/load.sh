@@ -26,7 +26,7 @@ if ! command -v wrk >/dev/null 2>&1; then
   $sudo apt-get install -y wrk || { $sudo apt-get update && $sudo apt-get install -y wrk; }
 fi
 
-cargo build --release --features bench --bin bench --bin rapport
+cargo build --release --features bench --bin bench --bin rapport --bin floor
 
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
 for backend in $backends; do

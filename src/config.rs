@@ -28,6 +28,10 @@ pub struct Settings {
     /// Requests per minute per user or token on the rest of the API
     /// (`RAPPORT_API_RATE_LIMIT`); 0 turns the limit off.
     pub api_rate_limit_per_minute: u32,
+    /// Where the rate limits keep their counts (`RAPPORT_RATE_LIMIT_STORE`):
+    /// `memory` (default, per process) or `database` (shared by every
+    /// instance on one PostgreSQL).
+    pub rate_limit_store: RateLimitStore,
     /// Users whose built intersection network stays in memory
     /// (`RAPPORT_NETWORK_CACHE`, default 8; 0 turns the cache off).
     pub network_cache_size: usize,
@@ -47,6 +51,14 @@ pub struct DatabaseSettings {
     /// Longest a single statement may run on PostgreSQL, and how long SQLite
     /// waits for the write lock (`RAPPORT_DB_STATEMENT_TIMEOUT_MS`).
     pub statement_timeout: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RateLimitStore {
+    /// Each process counts on its own.
+    Memory,
+    /// One count per key in the database, shared by every instance.
+    Database,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,6 +136,24 @@ impl Settings {
                 )));
             }
         };
+        let rate_limit_store = match get("RAPPORT_RATE_LIMIT_STORE").as_deref() {
+            None | Some("memory") => RateLimitStore::Memory,
+            // On SQLite every request would become a write on the single
+            // writer, and one SQLite file serves one process anyway.
+            Some("database") if database.is_postgres() => RateLimitStore::Database,
+            Some("database") => {
+                return Err(ConfigError(
+                    "RAPPORT_RATE_LIMIT_STORE=database needs PostgreSQL: one SQLite file \
+                     serves one process, whose memory already holds the counts"
+                        .into(),
+                ));
+            }
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "RAPPORT_RATE_LIMIT_STORE must be memory or database, not {other:?}"
+                )));
+            }
+        };
         let bind = get("RAPPORT_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind
             .parse()
@@ -149,6 +179,7 @@ impl Settings {
             import_limit: parse(&get, "RAPPORT_IMPORT_LIMIT", 20 * 1024 * 1024)?,
             auth_rate_limit_per_minute: parse(&get, "RAPPORT_AUTH_RATE_LIMIT", 10)?,
             api_rate_limit_per_minute: parse(&get, "RAPPORT_API_RATE_LIMIT", 6_000)?,
+            rate_limit_store,
             network_cache_size: parse(&get, "RAPPORT_NETWORK_CACHE", 8)?,
             workers,
         })
@@ -188,6 +219,7 @@ impl fmt::Debug for Settings {
                 &self.auth_rate_limit_per_minute,
             )
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
+            .field("rate_limit_store", &self.rate_limit_store)
             .field("network_cache_size", &self.network_cache_size)
             .finish()
     }
@@ -246,6 +278,25 @@ mod tests {
         );
         let s = settings(&[("RAPPORT_JWT_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t")]).unwrap();
         assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn shared_rate_limits_need_postgres() {
+        assert_eq!(
+            settings(&[]).unwrap().rate_limit_store,
+            RateLimitStore::Memory
+        );
+        let err = settings(&[("RAPPORT_RATE_LIMIT_STORE", "database")])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("needs PostgreSQL"));
+        let shared = settings(&[
+            ("RAPPORT_DATABASE_URL", "postgres://app@db/rapport"),
+            ("RAPPORT_RATE_LIMIT_STORE", "database"),
+        ])
+        .unwrap();
+        assert_eq!(shared.rate_limit_store, RateLimitStore::Database);
+        assert!(settings(&[("RAPPORT_RATE_LIMIT_STORE", "redis")]).is_err());
     }
 
     #[test]

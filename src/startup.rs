@@ -17,12 +17,12 @@ use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use crate::auth::jwt::JwtKeys;
 use crate::auth::secret;
-use crate::config::{Settings, redact_url};
+use crate::config::{RateLimitStore, Settings, redact_url};
 use crate::domain::context::Domain;
 use crate::domain::intersections::cache::NetworkCache;
 use crate::http::extract::path_config;
 use crate::http::fallback::{self, RouteTable};
-use crate::http::rate_limit::RateLimiter;
+use crate::http::rate_limit::{self, RateLimiter};
 use crate::http::request_id::{self, RapportRootSpan};
 use crate::state::AppState;
 use crate::{db, openapi, routes};
@@ -51,11 +51,28 @@ impl Application {
         let writer = db::connect_writer(&settings.database, &db).await?;
         tracing::info!(database = %redact_url(&settings.database.url), "database ready");
 
+        let (auth_limiter, api_limiter) = match settings.rate_limit_store {
+            RateLimitStore::Memory => (
+                RateLimiter::new(settings.auth_rate_limit_per_minute),
+                RateLimiter::new(settings.api_rate_limit_per_minute),
+            ),
+            RateLimitStore::Database => {
+                tokio::spawn(prune_rate_limits(writer.clone()));
+                (
+                    RateLimiter::shared(
+                        settings.auth_rate_limit_per_minute,
+                        writer.clone(),
+                        "auth",
+                    ),
+                    RateLimiter::shared(settings.api_rate_limit_per_minute, writer.clone(), "api"),
+                )
+            }
+        };
         let state = web::Data::new(AppState {
             domain: Domain::new(db, writer, NetworkCache::new(settings.network_cache_size)),
             jwt: JwtKeys::new(&jwt_secret),
-            auth_limiter: RateLimiter::new(settings.auth_rate_limit_per_minute),
-            api_limiter: RateLimiter::new(settings.api_rate_limit_per_minute),
+            auth_limiter,
+            api_limiter,
             import_limit: settings.import_limit,
         });
         let spec = openapi::spec();
@@ -181,4 +198,15 @@ async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, "/docs/"))
         .finish()
+}
+
+/// Keeps the shared rate-limit table as small as the set of recent clients.
+async fn prune_rate_limits(db: sea_orm::DatabaseConnection) {
+    let mut every = tokio::time::interval(rate_limit::SHARED_PRUNE_EVERY);
+    loop {
+        every.tick().await;
+        if let Err(err) = rate_limit::prune_shared(&db).await {
+            tracing::warn!(error = %err, "forgetting old rate-limit counts failed");
+        }
+    }
 }

@@ -15,12 +15,12 @@
 
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/server.rs"]
+mod server;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::path::PathBuf;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -29,12 +29,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use postgres::PostgresDatabase;
 use reqwest::{Client, RequestBuilder};
 use serde_json::{Value, json};
+use server::{CLIENT_TIMEOUT, Server, client};
 use uuid::Uuid;
 
 const JWT_SECRET: &str = "fault-test-secret-fault-test-secret-0123456789";
-/// Every request of these tests gives up after this long: a hang fails the
-/// test instead of stalling it.
-const CLIENT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The server's wait for a pooled connection in the PostgreSQL test
 /// (`RAPPORT_DB_ACQUIRE_TIMEOUT_MS`): what bounds a request while the database
 /// is gone.
@@ -46,145 +44,6 @@ const PG_MAX_LATENCY: Duration = Duration::from_millis(4500);
 const PG_RECOVERY: Duration = Duration::from_secs(10);
 /// The server's own drain limit (`shutdown_timeout` in `src/startup.rs`).
 const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(30);
-
-// ---------------------------------------------------------------------------
-// The server as a child process.
-
-/// `rapport serve` on a free loopback port, killed on drop if still running.
-struct Server {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Server {
-    /// Spawns the binary with `vars` (and no other `RAPPORT_*` variable) and
-    /// waits until `/health/live` answers.
-    async fn spawn(vars: &[(&str, String)], log: &Path) -> Server {
-        let mut last_failure = String::new();
-        // A port found free can be taken before the child binds it: retry.
-        for _ in 0..3 {
-            let port = free_port();
-            let log_file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(log)
-                .expect("open the server log");
-            let mut command = Command::new(env!("CARGO_BIN_EXE_rapport"));
-            command.arg("serve");
-            for (key, _) in std::env::vars() {
-                if key.starts_with("RAPPORT_") {
-                    command.env_remove(key);
-                }
-            }
-            command
-                .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
-                .env("RAPPORT_LOG", "info,sqlx=warn,sea_orm=warn")
-                .envs(vars.iter().map(|(k, v)| (k, v)))
-                .stdin(Stdio::null())
-                .stdout(log_file.try_clone().unwrap())
-                .stderr(log_file);
-            let child = command.spawn().expect("spawn the rapport binary");
-            let mut server = Server {
-                child,
-                port,
-                log: log.to_path_buf(),
-            };
-            let client = client();
-            let deadline = Instant::now() + Duration::from_secs(60);
-            loop {
-                if let Some(status) = server.child.try_wait().unwrap() {
-                    last_failure = format!("exited with {status}:\n{}", server.log_tail());
-                    break;
-                }
-                if let Ok(res) = client.get(server.url("/health/live")).send().await
-                    && res.status() == 200
-                {
-                    return server;
-                }
-                if Instant::now() > deadline {
-                    panic!("the server did not come up:\n{}", server.log_tail());
-                }
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-        panic!("the server would not start: {last_failure}");
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// `kill -TERM <pid>`.
-    fn sigterm(&self) {
-        let status = Command::new("kill")
-            .args(["-TERM", &self.pid().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -TERM failed: {status}");
-    }
-
-    /// Waits up to `timeout` for the process to exit.
-    async fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return Some(status);
-            }
-            if Instant::now() > deadline {
-                return None;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    }
-
-    /// The last lines the server logged (for failure messages).
-    fn log_tail(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut file) = File::open(&self.log) {
-            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-            let _ = file.seek(SeekFrom::Start(len.saturating_sub(6000)));
-            let _ = file.read_to_string(&mut text);
-        }
-        text
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // Only this test's own child, by its handle.
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-        if std::thread::panicking() {
-            eprintln!(
-                "--- server log ({}):\n{}",
-                self.log.display(),
-                self.log_tail()
-            );
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("find a free port")
-        .port()
-}
-
-fn client() -> Client {
-    Client::builder()
-        .timeout(CLIENT_TIMEOUT)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
 
 /// A client that opens a new connection for every request.
 fn client_without_keep_alive() -> Client {

@@ -8,6 +8,7 @@ mod m20261121_000002_create_contacts_and_interactions;
 mod m20261122_000003_sqlite_planner_statistics;
 mod m20261122_000004_create_goals_and_intersections;
 mod m20261130_000005_concepts_and_decisions;
+mod m20261130_000006_rate_limits;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_sqlite_planner_statistics::Migration),
             Box::new(m20261122_000004_create_goals_and_intersections::Migration),
             Box::new(m20261130_000005_concepts_and_decisions::Migration),
+            Box::new(m20261130_000006_rate_limits::Migration),
         ]
     }
 }

@@ -126,7 +126,7 @@ impl FromRequest for Principal {
                     credential: Credential::Session,
                 }
             };
-            state.api_limiter.check(&principal.owner.id())?;
+            state.api_limiter.check(&principal.owner.id()).await?;
             if writes && principal.scope == Scope::Read {
                 return Err(AppError::Forbidden {
                     code: "insufficient_scope",

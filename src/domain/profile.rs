@@ -82,11 +82,23 @@ pub struct UpdateProfile {
 }
 
 async fn load(db: &impl ConnectionTrait, owner: Owner) -> Result<user::Model, AppError> {
-    // The token outlived its account (deleted in the last 15 minutes).
     owner
         .get::<user::Entity>(db, owner.id())
         .await
-        .map_err(|_| AppError::unauthorized("account_deleted", "This account no longer exists."))
+        .map_err(|_| account_deleted())
+}
+
+/// The same, the row locked for a change that checks it first.
+async fn load_for_update(db: &impl ConnectionTrait, owner: Owner) -> Result<user::Model, AppError> {
+    owner
+        .get_for_update::<user::Entity>(db, owner.id())
+        .await
+        .map_err(|_| account_deleted())
+}
+
+/// The token outlived its account (deleted in the last 15 minutes).
+fn account_deleted() -> AppError {
+    AppError::unauthorized("account_deleted", "This account no longer exists.")
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
@@ -103,7 +115,7 @@ pub async fn update(
     patch: UpdateProfile,
     precondition: impl FnOnce(&Profile) -> Result<(), AppError>,
 ) -> Result<Profile, AppError> {
-    let current = load(db, owner).await?;
+    let current = load_for_update(db, owner).await?;
     precondition(&Profile::from(current.clone()))?;
     let mut v = Validator::new();
     let mut row = current.clone().into_active_model();
@@ -144,7 +156,7 @@ pub async fn delete(
     owner: Owner,
     precondition: impl FnOnce(&Profile) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let current = load(db, owner).await?;
+    let current = load_for_update(db, owner).await?;
     precondition(&Profile::from(current))?;
     owner.delete::<user::Entity>().exec(db).await?;
     tracing::info!("account deleted");

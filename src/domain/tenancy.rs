@@ -60,6 +60,24 @@ impl Owner {
             .ok_or_else(|| AppError::not_found(E::NAME))
     }
 
+    /// One row by id, or a 404, for a change that depends on what it holds
+    /// now (an `If-Match`, a merge): on PostgreSQL the row stays locked
+    /// (`FOR UPDATE`) until the transaction ends, so a concurrent change
+    /// waits, then reads the row as changed and fails its own check instead
+    /// of overwriting. SQLite has one writer at a time and ignores the lock.
+    pub async fn get_for_update<E: OwnedById>(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<E::Model, AppError> {
+        self.find::<E>()
+            .filter(E::ID.eq(id))
+            .lock_exclusive()
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::not_found(E::NAME))
+    }
+
     /// Whether row `id` exists and is mine, reading only its id.
     pub async fn owns<E: OwnedById>(
         &self,

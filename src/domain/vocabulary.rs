@@ -466,7 +466,7 @@ pub async fn update(
     patch: UpdateOwnConcept,
     precondition: impl FnOnce(&OwnConcept) -> Result<(), AppError>,
 ) -> Result<OwnConcept, AppError> {
-    let current = owner.get::<own_concept::Entity>(db, id).await?;
+    let current = owner.get_for_update::<own_concept::Entity>(db, id).await?;
     precondition(&current.clone().into())?;
     let mut v = Validator::new();
     let mut next = current.clone();
@@ -498,7 +498,7 @@ pub async fn delete(
     id: Uuid,
     precondition: impl FnOnce(&OwnConcept) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let current = owner.get::<own_concept::Entity>(db, id).await?;
+    let current = owner.get_for_update::<own_concept::Entity>(db, id).await?;
     precondition(&current.into())?;
     owner
         .delete::<own_concept::Entity>()

@@ -16,9 +16,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(logout);
 }
 
-fn limit_by_address(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
+async fn limit_by_address(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
     match req.peer_addr() {
-        Some(addr) => state.auth_limiter.check(&addr.ip()),
+        Some(addr) => state.auth_limiter.check(&addr.ip()).await,
         None => Ok(()),
     }
 }
@@ -43,7 +43,7 @@ pub async fn register(
     state: web::Data<AppState>,
     body: ApiJson<Register>,
 ) -> Result<HttpResponse, AppError> {
-    limit_by_address(&req, &state)?;
+    limit_by_address(&req, &state).await?;
     let session = accounts::register(state.domain.writer(), &state.jwt, body.0).await?;
     Ok(HttpResponse::Created().json(session))
 }
@@ -70,7 +70,7 @@ pub async fn login(
     state: web::Data<AppState>,
     body: ApiJson<Login>,
 ) -> Result<HttpResponse, AppError> {
-    limit_by_address(&req, &state)?;
+    limit_by_address(&req, &state).await?;
     let session = accounts::login(state.domain.writer(), &state.jwt, body.0).await?;
     Ok(HttpResponse::Ok().json(session))
 }

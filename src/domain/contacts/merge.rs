@@ -277,7 +277,7 @@ pub async fn merge(
     input: MergeContacts,
     precondition: impl FnOnce(&Contact) -> Result<(), AppError>,
 ) -> Result<Contact, AppError> {
-    let target = owner.get::<contact::Entity>(db, id).await?;
+    let target = owner.get_for_update::<contact::Entity>(db, id).await?;
     let mut v = Validator::new();
     if input.from.is_empty() || input.from.len() > MAX_MERGED {
         v.error("from", format!("must name 1 to {MAX_MERGED} contacts"));

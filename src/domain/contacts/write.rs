@@ -206,7 +206,7 @@ pub async fn update(
     patch: UpdateContact,
     precondition: impl FnOnce(&Contact) -> Result<(), AppError>,
 ) -> Result<Contact, AppError> {
-    let current = owner.get::<contact::Entity>(db, id).await?;
+    let current = owner.get_for_update::<contact::Entity>(db, id).await?;
     precondition(&current.clone().into())?;
     let mut next = current.clone();
     apply(&mut next, patch)?;
@@ -231,7 +231,7 @@ pub async fn delete(
     id: Uuid,
     precondition: impl FnOnce(&Contact) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let current = owner.get::<contact::Entity>(db, id).await?;
+    let current = owner.get_for_update::<contact::Entity>(db, id).await?;
     precondition(&current.into())?;
     let touched: Vec<Uuid> = owner
         .find::<interaction_contact::Entity>()

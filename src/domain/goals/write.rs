@@ -120,7 +120,7 @@ pub async fn update(
     patch: UpdateGoal,
     precondition: impl FnOnce(&Goal) -> Result<(), AppError>,
 ) -> Result<Goal, AppError> {
-    let current = owner.get::<goal::Entity>(db, id).await?;
+    let current = owner.get_for_update::<goal::Entity>(db, id).await?;
     let lexicon = vocabulary::lexicon(db, owner).await?;
     precondition(&Goal::read(current.clone(), &lexicon))?;
     let mut next = current.clone();
@@ -148,7 +148,7 @@ pub async fn delete(
     id: Uuid,
     precondition: impl FnOnce(&Goal) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let current = owner.get::<goal::Entity>(db, id).await?;
+    let current = owner.get_for_update::<goal::Entity>(db, id).await?;
     precondition(&Goal::read(
         current,
         vocabulary::lexicon(db, owner).await?.as_ref(),

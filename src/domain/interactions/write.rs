@@ -254,9 +254,27 @@ async fn load(
     id: Uuid,
 ) -> Result<(interaction::Model, Interaction), AppError> {
     let row = owner.get::<interaction::Entity>(db, id).await?;
-    let contacts = participants(db, owner, &[id])
+    shown(db, owner, row).await
+}
+
+/// The same, the row locked for a change that checks it first.
+async fn load_for_update(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    id: Uuid,
+) -> Result<(interaction::Model, Interaction), AppError> {
+    let row = owner.get_for_update::<interaction::Entity>(db, id).await?;
+    shown(db, owner, row).await
+}
+
+async fn shown(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    row: interaction::Model,
+) -> Result<(interaction::Model, Interaction), AppError> {
+    let contacts = participants(db, owner, &[row.id])
         .await?
-        .remove(&id)
+        .remove(&row.id)
         .unwrap_or_default();
     Ok((row.clone(), Interaction::new(row, contacts)))
 }
@@ -269,7 +287,7 @@ pub async fn update(
     patch: UpdateInteraction,
     precondition: impl FnOnce(&Interaction) -> Result<(), AppError>,
 ) -> Result<Interaction, AppError> {
-    let (stored, current) = load(db, owner, id).await?;
+    let (stored, current) = load_for_update(db, owner, id).await?;
     precondition(&current)?;
     let mut next = stored.clone();
     let new_contacts = apply(db, owner, &mut next, patch).await?;
@@ -302,7 +320,7 @@ pub async fn delete(
     id: Uuid,
     precondition: impl FnOnce(&Interaction) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let current = get(db, owner, id).await?;
+    let (_, current) = load_for_update(db, owner, id).await?;
     precondition(&current)?;
     owner
         .delete::<interaction::Entity>()

@@ -336,7 +336,7 @@ pub async fn update(
     patch: UpdateIntersection,
     precondition: impl FnOnce(&Intersection) -> Result<(), AppError>,
 ) -> Result<Intersection, AppError> {
-    let current = owner.get::<intersection::Entity>(db, id).await?;
+    let current = owner.get_for_update::<intersection::Entity>(db, id).await?;
     precondition(&current.clone().into())?;
     let mut v = Validator::new();
     let mut next = current.clone();

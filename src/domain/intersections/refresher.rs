@@ -312,6 +312,7 @@ impl Inner {
         }
         tracing::info!(
             items,
+            version,
             inserted = apply.changes.inserted,
             updated = apply.changes.updated,
             deleted = apply.changes.deleted,

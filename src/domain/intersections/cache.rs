@@ -150,10 +150,18 @@ impl NetworkCache {
         snapshot
     }
 
-    /// The owner's latest snapshot, whatever its version.
-    pub fn latest(&self, owner: Owner) -> Option<Arc<Snapshot>> {
-        let guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-        guard.1.get(&owner.id()).map(|e| e.snapshot.clone())
+    /// Forgets the owner's network unless it is as of `version` (a round
+    /// about to load a newer one: two large networks need not live at once);
+    /// says whether the forgotten one had its introductions computed.
+    pub fn forget_older(&self, owner: Owner, version: i64) -> bool {
+        let mut guard = self.entries.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.1.get(&owner.id()) {
+            Some(entry) if entry.version != version => guard
+                .1
+                .remove(&owner.id())
+                .is_some_and(|e| e.snapshot.has_introductions()),
+            _ => false,
+        }
     }
 
     fn lookup(&self, owner: Owner, version: i64) -> Option<Arc<Snapshot>> {

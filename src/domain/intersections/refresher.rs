@@ -52,9 +52,16 @@ use crate::intersections as engine;
 /// A step of a round inside one of its write transactions.
 type Step<'t> = Pin<Box<dyn Future<Output = Result<(), AppError>> + Send + 't>>;
 
-/// Rows per write transaction: well under both databases' parameter limits,
-/// and a few milliseconds of the writer on SQLite.
+/// Rows per write transaction at most: well under both databases'
+/// parameter limits, and a few milliseconds of the writer on SQLite.
 pub(crate) const BATCH: usize = 500;
+
+/// What a batch's write transaction should last: batches shrink (to
+/// [`MIN_BATCH`] rows) when one takes longer, and grow back when they take
+/// much less, so a slow disk or a busy database does not make the writer
+/// wait long behind a recomputation.
+const BATCH_TARGET: Duration = Duration::from_millis(40);
+const MIN_BATCH: usize = 25;
 
 /// How long a round waits for more writes before it starts.
 const DEBOUNCE: Duration = Duration::from_millis(20);
@@ -87,6 +94,9 @@ struct Inner {
     networks: Arc<NetworkCache>,
     rounds: Mutex<HashMap<Uuid, Round>>,
     computing: Semaphore,
+    /// Users whose introductions were computed on a network a round has
+    /// since forgotten: computed again ahead once the round is done.
+    warm_introductions: Mutex<HashSet<Uuid>>,
 }
 
 /// A user's rounds: whether one is running, whether another was asked for
@@ -120,6 +130,7 @@ impl Refresher {
                 networks,
                 rounds: Mutex::new(HashMap::new()),
                 computing: Semaphore::new(CONCURRENT_ROUNDS),
+                warm_introductions: Mutex::new(HashSet::new()),
             }),
         }
     }
@@ -212,13 +223,18 @@ impl Inner {
             if let Some(round) = self.rounds().get_mut(&owner.id()) {
                 round.again = false;
             }
+            let began = Instant::now();
             let outcome = match self.computing.acquire().await {
                 Ok(_permit) => self.round(owner).await,
                 Err(closed) => Err(AppError::internal(closed)),
             };
             pause = match &outcome {
                 Ok(Outcome::Current) => DEBOUNCE,
-                Ok(Outcome::Moved) => (pause.max(DEBOUNCE) * 2).min(MAX_BACKOFF),
+                // At least as long as the round took: under a stream of
+                // writes, rounds that cannot apply take half a core at most.
+                Ok(Outcome::Moved) => (pause.max(DEBOUNCE) * 2)
+                    .max(began.elapsed())
+                    .min(MAX_BACKOFF),
                 Ok(Outcome::Claimed) if Instant::now() < claim_deadline => CLAIM_POLL,
                 Ok(Outcome::Claimed) => {
                     tracing::warn!(user_id = %owner.id(), "another process kept the claim on these intersections; giving up for now");
@@ -257,6 +273,15 @@ impl Inner {
             return Ok(Outcome::Claimed);
         };
         let started = Instant::now();
+        if let Some(version) = stale(&self.reader, owner).await? {
+            // The cached network is older than what this round loads.
+            if self.networks.forget_older(owner, version) {
+                self.warm_introductions
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(owner.id());
+            }
+        }
         let snapshot = db::begin_snapshot(&self.reader).await?;
         // Read first, so that the snapshot's version is the one its rows
         // belong to.
@@ -278,6 +303,8 @@ impl Inner {
         let items = network.len();
         if network_version(&self.reader, owner).await? != Some(version) {
             claim.release().await?;
+            drop(network);
+            release_if_large(items);
             tracing::info!(
                 items,
                 "the network moved during the recomputation; starting again"
@@ -289,11 +316,14 @@ impl Inner {
             owner,
             version,
             longest: Duration::ZERO,
+            batch_size: BATCH,
             changes: Changes::default(),
         };
         let outcome = apply.all(stored, found).await;
         claim.release().await?;
         if !outcome? {
+            drop(network);
+            release_if_large(items);
             tracing::info!(
                 items,
                 applied = apply.changes.total(),
@@ -303,13 +333,12 @@ impl Inner {
             return Ok(Outcome::Moved);
         }
         let warm = self
-            .networks
-            .latest(owner)
-            .is_some_and(|s| s.has_introductions());
+            .warm_introductions
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&owner.id());
         let snapshot = self.networks.insert(owner, version, network);
-        if items >= LARGE_NETWORK {
-            tokio::task::spawn_blocking(crate::memory::release_free_memory);
-        }
+        release_if_large(items);
         tracing::info!(
             items,
             version,
@@ -333,6 +362,13 @@ impl Inner {
             });
         }
         Ok(Outcome::Current)
+    }
+}
+
+/// Hands a large network's freed memory back to the system.
+fn release_if_large(items: usize) {
+    if items >= LARGE_NETWORK {
+        tokio::task::spawn_blocking(crate::memory::release_free_memory);
     }
 }
 
@@ -495,6 +531,8 @@ struct Apply<'a> {
     version: i64,
     /// The longest write transaction so far.
     longest: Duration,
+    /// Rows in the next batch (see [`BATCH_TARGET`]).
+    batch_size: usize,
     changes: Changes,
 }
 
@@ -563,7 +601,7 @@ impl Apply<'_> {
                 created_at: Set(created_at),
                 updated_at: Set(now),
             });
-            if batch.len() >= BATCH && !self.batch(std::mem::take(&mut batch)).await? {
+            if batch.len() >= self.batch_size && !self.batch(std::mem::take(&mut batch)).await? {
                 return Ok(false);
             }
         }
@@ -574,7 +612,8 @@ impl Apply<'_> {
                 self.changes.deleted += 1;
                 batch.contacts.insert(row.contact_id);
                 batch.delete.push(id);
-                if batch.len() >= BATCH && !self.batch(std::mem::take(&mut batch)).await? {
+                if batch.len() >= self.batch_size && !self.batch(std::mem::take(&mut batch)).await?
+                {
                     return Ok(false);
                 }
             }
@@ -589,45 +628,58 @@ impl Apply<'_> {
     /// written) when the network moved since the snapshot.
     async fn batch(&mut self, batch: Batch) -> Result<bool, AppError> {
         let mut contacts: Vec<Uuid> = batch.contacts.iter().copied().collect();
-        self.timed(move |txn, owner| {
-            Box::pin(async move {
-                if !batch.delete.is_empty() {
-                    owner
-                        .delete::<intersection::Entity>()
-                        .filter(intersection::Column::Id.is_in(batch.delete.iter().copied()))
-                        .filter(
-                            intersection::Column::Status.eq(IntersectionStatus::Suggested.as_str()),
-                        )
-                        .exec(txn)
-                        .await?;
-                }
-                if !batch.insert.is_empty() {
-                    // A row may exist already under the same id: recorded by
-                    // the user meanwhile, or a replaced one decided meanwhile.
-                    intersection::Entity::insert_many(batch.insert)
-                        .on_conflict_do_nothing()
-                        .exec_without_returning(txn)
-                        .await?;
-                }
-                for (id, score, reasons) in batch.update {
-                    owner
-                        .update::<intersection::Entity>()
-                        .set(intersection::ActiveModel {
-                            score: Set(score),
-                            reasons: Set(reasons),
-                            updated_at: Set(Utc::now()),
-                            ..Default::default()
-                        })
-                        .filter(intersection::Column::Id.eq(id))
-                        .exec(txn)
-                        .await?;
-                }
-                contacts.sort_unstable();
-                recount(txn, owner, &contacts).await?;
-                Ok(())
+        let rows = batch.len();
+        let before = self.longest;
+        self.longest = Duration::ZERO;
+        let applied = self
+            .timed(move |txn, owner| {
+                Box::pin(async move {
+                    if !batch.delete.is_empty() {
+                        owner
+                            .delete::<intersection::Entity>()
+                            .filter(intersection::Column::Id.is_in(batch.delete.iter().copied()))
+                            .filter(
+                                intersection::Column::Status
+                                    .eq(IntersectionStatus::Suggested.as_str()),
+                            )
+                            .exec(txn)
+                            .await?;
+                    }
+                    if !batch.insert.is_empty() {
+                        // A row may exist already under the same id: recorded by
+                        // the user meanwhile, or a replaced one decided meanwhile.
+                        intersection::Entity::insert_many(batch.insert)
+                            .on_conflict_do_nothing()
+                            .exec_without_returning(txn)
+                            .await?;
+                    }
+                    for (id, score, reasons) in batch.update {
+                        owner
+                            .update::<intersection::Entity>()
+                            .set(intersection::ActiveModel {
+                                score: Set(score),
+                                reasons: Set(reasons),
+                                updated_at: Set(Utc::now()),
+                                ..Default::default()
+                            })
+                            .filter(intersection::Column::Id.eq(id))
+                            .exec(txn)
+                            .await?;
+                    }
+                    contacts.sort_unstable();
+                    recount(txn, owner, &contacts).await?;
+                    Ok(())
+                })
             })
-        })
-        .await
+            .await;
+        let took = self.longest;
+        self.longest = before.max(took);
+        if took > BATCH_TARGET {
+            self.batch_size = (rows / 2).max(MIN_BATCH);
+        } else if took < BATCH_TARGET / 4 && rows >= self.batch_size {
+            self.batch_size = (self.batch_size * 2).min(BATCH);
+        }
+        applied
     }
 
     /// Records the version the stored set now matches, if it still is the
@@ -658,8 +710,10 @@ impl Apply<'_> {
     where
         F: for<'t> FnOnce(&'t DatabaseTransaction, Owner) -> Step<'t>,
     {
-        let started = Instant::now();
         let txn = db::begin_write(self.writer).await?;
+        // From the moment this transaction holds the writer (SQLite) or
+        // begins (PostgreSQL): the wait for it is other writers' time.
+        let started = Instant::now();
         // On SQLite this transaction holds the only write lock: checked here,
         // the version cannot move before it commits, and a moved network
         // costs no work. On PostgreSQL it is checked again at the end, under
@@ -815,6 +869,7 @@ mod tests {
             owner,
             version,
             longest: Duration::ZERO,
+            batch_size: BATCH,
             changes: Changes::default(),
         };
         assert!(!apply.all(stored_before, found).await.unwrap());

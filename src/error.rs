@@ -269,11 +269,21 @@ impl ResponseError for AppError {
 /// 503, a unique-key violation a 409, anything else a 500.
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        if let Some(SqlErr::UniqueConstraintViolation(detail)) = err.sql_err() {
-            return Self::Conflict {
-                code: "conflict",
-                detail: format!("This would duplicate an existing record ({detail})."),
-            };
+        // In our own words: the database's text names its constraints and
+        // tables, which are no business of a client.
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => {
+                tracing::info!(%detail, "unique constraint refused a write");
+                return Self::Conflict {
+                    code: "conflict",
+                    detail: "This would duplicate an existing record.".into(),
+                };
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(detail)) => {
+                tracing::info!(%detail, "foreign key refused a write");
+                return Self::reference_gone();
+            }
+            _ => {}
         }
         let text = err.to_string();
         let unavailable = matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
@@ -289,6 +299,32 @@ impl From<DbErr> for AppError {
         } else {
             Self::Internal(text)
         }
+    }
+}
+
+impl AppError {
+    /// A write referred to a row deleted meanwhile (a foreign key refused it).
+    pub fn reference_gone() -> Self {
+        Self::Conflict {
+            code: "reference_gone",
+            detail: "Something this change refers to was deleted meanwhile; read it again.".into(),
+        }
+    }
+
+    pub fn is_reference_gone(&self) -> bool {
+        matches!(
+            self,
+            Self::Conflict {
+                code: "reference_gone",
+                ..
+            }
+        )
+    }
+
+    /// An access token that outlived its account (deleted in the last 15
+    /// minutes).
+    pub fn account_deleted() -> Self {
+        Self::unauthorized("account_deleted", "This account no longer exists.")
     }
 }
 

@@ -131,7 +131,12 @@ pub async fn create(
         created_at: Set(now),
     }
     .insert(db)
-    .await?;
+    .await
+    .map_err(|err| match AppError::from(err) {
+        // A token belongs to nothing but its account.
+        gone if gone.is_reference_gone() => AppError::account_deleted(),
+        other => other,
+    })?;
     tracing::info!(token_id = %row.id, "api token created");
     Ok(CreatedApiToken {
         token: row.into(),

@@ -72,10 +72,37 @@ impl Domain {
         F: for<'t> FnOnce(&'t DatabaseTransaction) -> Work<'t, T>,
     {
         let txn = db::begin_write(&self.writer).await?;
-        let value = work(&txn).await?;
-        txn.commit().await?;
-        self.refresher.schedule(owner);
-        Ok(value)
+        let done = match work(&txn).await {
+            Ok(value) => txn.commit().await.map(|()| value).map_err(AppError::from),
+            Err(err) => Err(err),
+        };
+        match done {
+            Ok(value) => {
+                self.refresher.schedule(owner);
+                Ok(value)
+            }
+            Err(err) => Err(self.explain(owner, err).await),
+        }
+    }
+
+    /// A write refused because a row it refers to is gone is, when that row
+    /// is the account itself, a request with a token that outlived its
+    /// account: a 401, not a conflict.
+    pub async fn explain(&self, owner: Owner, err: AppError) -> AppError {
+        if !err.is_reference_gone() {
+            return err;
+        }
+        match self.account_exists(owner).await {
+            Ok(false) => AppError::account_deleted(),
+            _ => err,
+        }
+    }
+
+    /// Whether the owner's account still exists.
+    pub async fn account_exists(&self, owner: Owner) -> Result<bool, AppError> {
+        owner
+            .owns::<entity::user::Entity>(&self.reader, owner.id())
+            .await
     }
 
     /// Tells the refresher to look at the user's network: for writes made

@@ -269,12 +269,31 @@ fn csv_values(c: &Contact) -> [String; 24] {
     ]
 }
 
-/// RFC 4180: quoted when it holds a comma, a quote or a line break.
+/// First characters that make a spreadsheet read a cell as a formula
+/// (CWE-1236; OWASP's list).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// RFC 4180: quoted when it holds a comma, a quote or a line break. A value
+/// a spreadsheet would run as a formula is neutralised first with a leading
+/// `'` (OWASP), which spreadsheets show as text and the CSV import removes.
 fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(FORMULA_STARTS) {
+        format!("'{value}")
+    } else {
+        value.to_string()
+    };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_string()
+        value
+    }
+}
+
+/// A CSV value as it was before [`csv_field`] neutralised it.
+pub(crate) fn unneutralised(value: &str) -> &str {
+    match value.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(FORMULA_STARTS) => rest,
+        _ => value,
     }
 }
 
@@ -291,14 +310,28 @@ pub fn to_csv(contacts: &[Contact]) -> String {
 }
 
 /// A vCard text value: backslash, comma, semicolon and line breaks escaped
-/// (RFC 6350, 3.4).
+/// (RFC 6350, 3.4). Every line break, a lone CR included, becomes `\n`, so
+/// no value can start a property of its own for a parser that splits lines
+/// on CR; other control characters (none passes validation) are dropped.
 fn vcard_text(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace(',', "\\,")
-        .replace(';', "\\;")
-        .replace("\r\n", "\\n")
-        .replace('\n', "\\n")
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(ch) = chars.next() {
+        match ch {
+            '\\' => out.push_str("\\\\"),
+            ',' => out.push_str("\\,"),
+            ';' => out.push_str("\\;"),
+            '\r' => {
+                chars.next_if_eq(&'\n');
+                out.push_str("\\n");
+            }
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push('\t'),
+            ch if ch.is_control() => {}
+            ch => out.push(ch),
+        }
+    }
+    out
 }
 
 /// Folds a content line at 75 octets, never inside a character (RFC 6350,
@@ -363,6 +396,35 @@ pub fn to_vcard(contacts: &[Contact]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_that_would_run_as_formulas_are_neutralised() {
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://evil\")"),
+            "\"'=HYPERLINK(\"\"http://evil\"\")\""
+        );
+        assert_eq!(csv_field("+cmd|' /C calc'!A0"), "'+cmd|' /C calc'!A0");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("Ada = Countess"), "Ada = Countess");
+        for value in ["=1+1", "+1", "-x", "@a", "plain", "'quoted"] {
+            let field = csv_field(value);
+            let field = field.trim_matches('"');
+            assert_eq!(unneutralised(field), value);
+        }
+    }
+
+    #[test]
+    fn vcard_text_escapes_every_line_break_and_drops_control_characters() {
+        assert_eq!(
+            vcard_text("Evil\rEMAIL:attacker@evil.example"),
+            "Evil\\nEMAIL:attacker@evil.example"
+        );
+        assert_eq!(vcard_text("a\r\nb\nc\r"), "a\\nb\\nc\\n");
+        assert_eq!(vcard_text("a\u{0}b\u{1b}c\td"), "abc\td");
+        assert_eq!(vcard_text("x,y;z\\"), "x\\,y\\;z\\\\");
+    }
 
     #[test]
     fn csv_fields_are_quoted_only_when_needed() {

@@ -85,7 +85,7 @@ async fn load(db: &impl ConnectionTrait, owner: Owner) -> Result<user::Model, Ap
     owner
         .get::<user::Entity>(db, owner.id())
         .await
-        .map_err(|_| account_deleted())
+        .map_err(|_| AppError::account_deleted())
 }
 
 /// The same, the row locked for a change that checks it first.
@@ -93,12 +93,7 @@ async fn load_for_update(db: &impl ConnectionTrait, owner: Owner) -> Result<user
     owner
         .get_for_update::<user::Entity>(db, owner.id())
         .await
-        .map_err(|_| account_deleted())
-}
-
-/// The token outlived its account (deleted in the last 15 minutes).
-fn account_deleted() -> AppError {
-    AppError::unauthorized("account_deleted", "This account no longer exists.")
+        .map_err(|_| AppError::account_deleted())
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]

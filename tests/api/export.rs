@@ -123,3 +123,83 @@ async fn contacts_export_as_vcard_and_csv() {
     let res = app.get("/api/v1/export?format=pdf", t).await;
     assert_problem(res, 400, "invalid_query").await;
 }
+
+/// CWE-1236 and vCard property injection: what a contact holds cannot run
+/// as a formula in a spreadsheet, nor add a property to a vCard reader.
+#[tokio::test]
+async fn exports_cannot_attack_their_reader() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "+cmd|' /C calc'!A0",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "-2+3",
+    ];
+    for name in names {
+        app.contact(t, json!({"full_name": name})).await;
+    }
+    app.contact(
+        t,
+        json!({"full_name": "Evil\rEMAIL:attacker@evil.example", "notes": "a\rTEL:+1 555 0199"}),
+    )
+    .await;
+
+    let csv = app
+        .get("/api/v1/export?format=csv", t)
+        .await
+        .text()
+        .await
+        .unwrap();
+    for line in csv.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
+        let cell = line.trim_start_matches('"');
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@']),
+            "a cell a spreadsheet would run: {line}"
+        );
+    }
+    // The CSV import reads the export back as it was.
+    let other = app.register().await;
+    let res = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/imports?format=csv",
+            Some(&other.access_token),
+        )
+        .header("Content-Type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let listed = app
+        .get_json("/api/v1/contacts?limit=50", &other.access_token)
+        .await;
+    let mut imported: Vec<String> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["full_name"].as_str().unwrap().to_string())
+        .collect();
+    imported.sort();
+    let mut expected: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+    expected.push("Evil\rEMAIL:attacker@evil.example".into());
+    expected.sort();
+    assert_eq!(imported, expected);
+
+    let vcard = app
+        .get("/api/v1/export?format=vcard", t)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let unfolded = vcard.replace("\r\n ", "");
+    for line in unfolded.split(['\r', '\n']) {
+        assert!(
+            !line.starts_with("EMAIL:attacker") && !line.starts_with("TEL:+1 555 0199"),
+            "an injected property: {line:?}"
+        );
+    }
+    assert!(unfolded.contains("FN:Evil\\nEMAIL:attacker@evil.example"));
+}

@@ -140,3 +140,42 @@ async fn a_personal_token_cannot_delete_the_account() {
     )
     .await;
 }
+
+/// An access token lives 15 minutes; until then, writes with a deleted
+/// account's token are told so (401), never a 500 from a foreign key.
+#[tokio::test]
+async fn writes_with_a_deleted_accounts_token_get_401() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let res = app.delete("/api/v1/me", t).await;
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+
+    for (path, body) in [
+        ("/api/v1/contacts", json!({"full_name": "Ada"})),
+        (
+            "/api/v1/goals",
+            json!({"kind": "goal", "title": "Hire a designer"}),
+        ),
+        ("/api/v1/tokens", json!({"name": "script", "scope": "read"})),
+        (
+            "/api/v1/vocabulary",
+            json!({"label": "Zorbing", "phrases": ["zorbing down hills"]}),
+        ),
+    ] {
+        let res = app.post(path, Some(t), &body).await;
+        let problem = assert_problem(res, 401, "account_deleted").await;
+        assert!(
+            !problem["detail"].as_str().unwrap().contains("foreign"),
+            "{path}"
+        );
+    }
+    let res = app
+        .request(Method::POST, "/api/v1/imports?format=csv", Some(t))
+        .header("Content-Type", "text/csv")
+        .body("full_name\nAda\n")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, 401, "account_deleted").await;
+}

@@ -293,18 +293,34 @@ pub async fn import(
     text: &str,
 ) -> Result<ImportReport, AppError> {
     let invalid = |message: String| AppError::invalid_file(format!("{format:?} import: {message}"));
+    // Every card would fail on its account's foreign key otherwise.
+    if !domain.account_exists(owner).await? {
+        return Err(AppError::account_deleted());
+    }
+    // Parsed before the write transaction begins, on the blocking pool: a
+    // large or hostile file costs this request its time, not the writer's
+    // (which every other user's writes wait for on SQLite) nor an async
+    // worker's.
+    let records = match format {
+        ImportFormat::Json => None,
+        ImportFormat::Linkedin | ImportFormat::Vcard | ImportFormat::Csv => {
+            let owned = text.to_owned();
+            let parsed = tokio::task::spawn_blocking(move || match format {
+                ImportFormat::Linkedin => formats::linkedin(&owned),
+                ImportFormat::Vcard => formats::vcard(&owned),
+                _ => formats::csv(&owned),
+            })
+            .await
+            .map_err(AppError::internal)?;
+            Some(parsed.map_err(invalid)?)
+        }
+    };
     // Its own transaction rather than [`Domain::write`]: the work borrows
     // the file, and a dry run rolls back.
     let txn = db::begin_write(domain.writer()).await?;
-    let mut report = match format {
-        ImportFormat::Json => restore::restore(&txn, owner, text).await?,
-        ImportFormat::Linkedin | ImportFormat::Vcard | ImportFormat::Csv => {
-            let records = match format {
-                ImportFormat::Linkedin => formats::linkedin(text),
-                ImportFormat::Vcard => formats::vcard(text),
-                _ => formats::csv(text),
-            }
-            .map_err(invalid)?;
+    let mut report = match records {
+        None => restore::restore(&txn, owner, text).await?,
+        Some(records) => {
             let mut report = ImportReport::default();
             let mut matcher = Matcher::load(&txn, owner, false).await?;
             for (position, record) in records {

@@ -175,7 +175,7 @@ pub fn csv(text: &str) -> Result<Vec<Record>, String> {
         .map(|(line, fields)| {
             let mut object = serde_json::Map::new();
             for (name, value) in header.iter().zip(fields) {
-                let Some(value) = non_empty(&crate::domain::export::unneutralised(value)) else {
+                let Some(value) = non_empty(crate::domain::export::unneutralised(value)) else {
                     continue;
                 };
                 let json = match name.as_str() {

@@ -40,7 +40,7 @@ base="http://127.0.0.1:$port"
 RAPPORT_BIND="127.0.0.1:$port" \
   RAPPORT_DATABASE_URL="$database_url" \
   RAPPORT_JWT_SECRET="schemathesis-secret-schemathesis-secret-0123" \
-  RAPPORT_AUTH_RATE_LIMIT=0 RAPPORT_API_RATE_LIMIT=0 \
+  RAPPORT_AUTH_RATE_LIMIT=0 RAPPORT_LOGIN_RATE_LIMIT=0 RAPPORT_API_RATE_LIMIT=0 \
   RAPPORT_LOG="warn" \
   "$RAPPORT_BIN" serve >"$work/server.log" 2>&1 &
 server=$!

@@ -25,6 +25,9 @@ pub struct Settings {
     /// Requests per minute per client address on register and login
     /// (`RAPPORT_AUTH_RATE_LIMIT`); 0 turns the limit off.
     pub auth_rate_limit_per_minute: u32,
+    /// Login attempts per minute per account, whatever their address
+    /// (`RAPPORT_LOGIN_RATE_LIMIT`); 0 turns the limit off.
+    pub login_rate_limit_per_minute: u32,
     /// Requests per minute per user or token on the rest of the API
     /// (`RAPPORT_API_RATE_LIMIT`); 0 turns the limit off.
     pub api_rate_limit_per_minute: u32,
@@ -122,6 +125,17 @@ impl Settings {
                 "RAPPORT_DATABASE_URL must start with sqlite: or postgres://".into(),
             ));
         }
+        if database.is_sqlite() && database.sqlite_file().is_none() {
+            // Each pooled connection (and the writer) would open its own
+            // empty database: the migrations would land in one and requests
+            // read another.
+            return Err(ConfigError(
+                "RAPPORT_DATABASE_URL: an in-memory SQLite database is not supported (each \
+                 pooled connection would see its own empty database); name a file, such as \
+                 sqlite://rapport.db?mode=rwc"
+                    .into(),
+            ));
+        }
         if database.pool_size == 0 {
             return Err(ConfigError(
                 "RAPPORT_DB_POOL_SIZE must be at least 1".into(),
@@ -178,6 +192,7 @@ impl Settings {
             body_limit: parse(&get, "RAPPORT_BODY_LIMIT", 1024 * 1024)?,
             import_limit: parse(&get, "RAPPORT_IMPORT_LIMIT", 20 * 1024 * 1024)?,
             auth_rate_limit_per_minute: parse(&get, "RAPPORT_AUTH_RATE_LIMIT", 10)?,
+            login_rate_limit_per_minute: parse(&get, "RAPPORT_LOGIN_RATE_LIMIT", 10)?,
             api_rate_limit_per_minute: parse(&get, "RAPPORT_API_RATE_LIMIT", 6_000)?,
             rate_limit_store,
             network_cache_size: parse(&get, "RAPPORT_NETWORK_CACHE", 8)?,
@@ -217,6 +232,10 @@ impl fmt::Debug for Settings {
             .field(
                 "auth_rate_limit_per_minute",
                 &self.auth_rate_limit_per_minute,
+            )
+            .field(
+                "login_rate_limit_per_minute",
+                &self.login_rate_limit_per_minute,
             )
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
             .field("rate_limit_store", &self.rate_limit_store)
@@ -278,6 +297,14 @@ mod tests {
         );
         let s = settings(&[("RAPPORT_JWT_SECRET", "s3cr3t-s3cr3t-s3cr3t-s3cr3t-s3cr3t")]).unwrap();
         assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn an_in_memory_sqlite_database_is_refused_with_a_reason() {
+        let err = settings(&[("RAPPORT_DATABASE_URL", "sqlite::memory:")])
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("in-memory"), "{err}");
     }
 
     #[test]

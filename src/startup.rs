@@ -9,7 +9,7 @@ use std::time::Duration;
 use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{Compress, from_fn};
+use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, get, web};
 use tracing_actix_web::TracingLogger;
 use utoipa_actix_web::{AppExt, scope};
@@ -51,9 +51,10 @@ impl Application {
         let writer = db::connect_writer(&settings.database, &db).await?;
         tracing::info!(database = %redact_url(&settings.database.url), "database ready");
 
-        let (auth_limiter, api_limiter) = match settings.rate_limit_store {
+        let (auth_limiter, login_limiter, api_limiter) = match settings.rate_limit_store {
             RateLimitStore::Memory => (
                 RateLimiter::new(settings.auth_rate_limit_per_minute),
+                RateLimiter::new(settings.login_rate_limit_per_minute),
                 RateLimiter::new(settings.api_rate_limit_per_minute),
             ),
             RateLimitStore::Database => {
@@ -64,6 +65,11 @@ impl Application {
                         writer.clone(),
                         "auth",
                     ),
+                    RateLimiter::shared(
+                        settings.login_rate_limit_per_minute,
+                        writer.clone(),
+                        "login",
+                    ),
                     RateLimiter::shared(settings.api_rate_limit_per_minute, writer.clone(), "api"),
                 )
             }
@@ -72,6 +78,7 @@ impl Application {
             domain: Domain::new(db, writer, NetworkCache::new(settings.network_cache_size)),
             jwt: JwtKeys::new(&jwt_secret),
             auth_limiter,
+            login_limiter,
             api_limiter,
             import_limit: settings.import_limit,
         });
@@ -98,6 +105,7 @@ impl Application {
                 .service(SwaggerUi::new("/docs/{_:.*}").config(Config::new(["/openapi.json"])))
                 .default_service(web::to(fallback::not_matched))
                 .wrap(Compress::default())
+                .wrap(security_headers())
                 .wrap(cors(&cors_origins))
                 .wrap(TracingLogger::<RapportRootSpan>::new())
                 .wrap(from_fn(request_id::assign))
@@ -183,6 +191,17 @@ fn cors(origins: &[String]) -> Cors {
     origins
         .iter()
         .fold(cors, |cors, origin| cors.allowed_origin(origin))
+}
+
+/// On every response: browsers must not guess a type other than the one
+/// declared (an export or an error read as HTML), and nothing a user's
+/// token can read (contacts, exports, secrets shown once) is kept by a
+/// cache on the way or in the browser. A handler that sets its own
+/// `Cache-Control` keeps it.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::CACHE_CONTROL, "no-store"))
 }
 
 /// The OpenAPI document (the same bytes as `openapi/openapi.json`).

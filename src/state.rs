@@ -14,6 +14,9 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Register and login, per client address.
     pub auth_limiter: RateLimiter<IpAddr>,
+    /// Login, per account (the email as sent, lower-cased): guessing one
+    /// account's password from many addresses.
+    pub login_limiter: RateLimiter<String>,
     /// Everything else, per user.
     pub api_limiter: RateLimiter<Uuid>,
     /// Largest import file in bytes.

@@ -621,6 +621,8 @@ async fn postgres_restart_under_write_load() {
             ("RAPPORT_DATABASE_URL", database.url()),
             ("RAPPORT_JWT_SECRET", JWT_SECRET.into()),
             ("RAPPORT_AUTH_RATE_LIMIT", "0".into()),
+            ("RAPPORT_LOGIN_RATE_LIMIT", "0".into()),
+            ("RAPPORT_LOGIN_RATE_LIMIT", "0".into()),
             ("RAPPORT_API_RATE_LIMIT", "0".into()),
             ("RAPPORT_DB_POOL_SIZE", "6".into()),
             ("RAPPORT_WORKERS", "2".into()),
@@ -854,6 +856,7 @@ async fn sigterm_under_write_load_drains_and_loses_nothing() {
         ),
         ("RAPPORT_JWT_SECRET", JWT_SECRET.to_string()),
         ("RAPPORT_AUTH_RATE_LIMIT", "0".into()),
+        ("RAPPORT_LOGIN_RATE_LIMIT", "0".into()),
         ("RAPPORT_API_RATE_LIMIT", "0".into()),
         ("RAPPORT_WORKERS", "2".into()),
         // Writers queue behind the import for the write lock: not a fault here.

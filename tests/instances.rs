@@ -94,6 +94,7 @@ async fn start(db: &PostgresDatabase, name: &str, logs: &mut Vec<PathBuf>) -> In
             ("RAPPORT_RATE_LIMIT_STORE", "database".into()),
             ("RAPPORT_API_RATE_LIMIT", API_LIMIT.to_string()),
             ("RAPPORT_AUTH_RATE_LIMIT", "0".into()),
+            ("RAPPORT_LOGIN_RATE_LIMIT", "0".into()),
             ("RAPPORT_LOG_FORMAT", "json".into()),
             ("RAPPORT_WORKERS", "2".into()),
         ],

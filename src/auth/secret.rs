@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn a_short_secret_is_refused() {
-        let err = resolve(&settings("sqlite::memory:", Some("short"))).unwrap_err();
+        let err = resolve(&settings("sqlite://r.db", Some("short"))).unwrap_err();
         assert!(matches!(err, SecretError::TooShort(5)));
     }
 

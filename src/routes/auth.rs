@@ -59,7 +59,7 @@ pub async fn register(
         (status = 200, description = "A new session.", body = Session),
         (status = 401, description = "Wrong credentials (`invalid_credentials`, `invalid_refresh_token`, `refresh_token_reused`, `refresh_token_expired`).",
             body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts from this address; see `Retry-After`.",
+        (status = 429, description = "Too many attempts from this address, or on this account; see `Retry-After`.",
             body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
@@ -71,6 +71,10 @@ pub async fn login(
     body: ApiJson<Login>,
 ) -> Result<HttpResponse, AppError> {
     limit_by_address(&req, &state).await?;
+    state
+        .login_limiter
+        .check(&body.0.email.trim().to_lowercase())
+        .await?;
     let session = accounts::login(state.domain.writer(), &state.jwt, body.0).await?;
     Ok(HttpResponse::Ok().json(session))
 }

@@ -164,6 +164,36 @@ async fn login_is_rate_limited_per_address_with_retry_after() {
     assert_problem(res, 429, "rate_limited").await;
 }
 
+#[tokio::test]
+async fn login_is_rate_limited_per_account_whatever_the_address() {
+    let app = spawn_app_with(AppOptions {
+        login_rate_limit: 3,
+        ..Default::default()
+    })
+    .await;
+    let user = app.register().await;
+    let wrong = json!({"email": user.email, "password": "wrong password!!"});
+    for _ in 0..3 {
+        let res = app.post("/api/v1/auth/login", None, &wrong).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // The same account, spelled differently: still the same budget.
+    let shouted = json!({"email": user.email.to_uppercase(), "password": user.password});
+    let res = app.post("/api/v1/auth/login", None, &shouted).await;
+    assert!(res.headers().contains_key("retry-after"));
+    assert_problem(res, 429, "rate_limited").await;
+    // Another account is not held back.
+    let other = app.register().await;
+    let res = app
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({"email": other.email, "password": other.password}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 fn claims(sub: &str, exp_offset: i64, aud: &str) -> Value {
     let now = chrono::Utc::now().timestamp();
     json!({"sub": sub, "iss": "rapport", "aud": aud, "iat": now, "exp": now + exp_offset})

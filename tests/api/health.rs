@@ -53,3 +53,26 @@ async fn docs_serve_swagger_ui() {
         .unwrap();
     assert!(init.text().await.unwrap().contains("/openapi.json"));
 }
+
+/// Personal data is never cached on the way, and never sniffed as another
+/// type: on answers, errors and exports alike.
+#[tokio::test]
+async fn responses_are_not_stored_nor_sniffed() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let contact = app
+        .contact(t, serde_json::json!({"full_name": "Ada"}))
+        .await;
+    for path in [
+        format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap()),
+        "/api/v1/contacts?limit=1".to_string(),
+        "/api/v1/export?format=csv".to_string(),
+        "/api/v1/contacts/not-an-id".to_string(),
+        "/nowhere".to_string(),
+    ] {
+        let res = app.get(&path, t).await;
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+    }
+}

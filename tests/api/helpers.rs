@@ -30,6 +30,7 @@ enum TestDatabase {
 /// Options for [`spawn_app_with`].
 pub struct AppOptions {
     pub auth_rate_limit: u32,
+    pub login_rate_limit: u32,
     pub body_limit: usize,
 }
 
@@ -37,6 +38,7 @@ impl Default for AppOptions {
     fn default() -> Self {
         Self {
             auth_rate_limit: 10_000,
+            login_rate_limit: 10_000,
             body_limit: 1024 * 1024,
         }
     }
@@ -57,6 +59,10 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         (
             "RAPPORT_AUTH_RATE_LIMIT",
             options.auth_rate_limit.to_string(),
+        ),
+        (
+            "RAPPORT_LOGIN_RATE_LIMIT",
+            options.login_rate_limit.to_string(),
         ),
         ("RAPPORT_API_RATE_LIMIT", "0".to_string()),
         ("RAPPORT_BODY_LIMIT", options.body_limit.to_string()),

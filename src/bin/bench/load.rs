@@ -462,6 +462,7 @@ fn start_server(
         .env("RAPPORT_BIND", format!("127.0.0.1:{port}"))
         .env("RAPPORT_JWT_SECRET", JWT_SECRET)
         .env("RAPPORT_AUTH_RATE_LIMIT", "0")
+        .env("RAPPORT_LOGIN_RATE_LIMIT", "0")
         .env("RAPPORT_API_RATE_LIMIT", "0")
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)

@@ -71,6 +71,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             "bench-secret-bench-secret-bench-secret-0123".to_string(),
         ),
         ("RAPPORT_AUTH_RATE_LIMIT", "0".to_string()),
+        ("RAPPORT_LOGIN_RATE_LIMIT", "0".to_string()),
         ("RAPPORT_API_RATE_LIMIT", "0".to_string()),
     ];
     let settings = Settings::from_lookup(|k| {

@@ -496,3 +496,85 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
         json!({"goals": 0, "interactions": 0, "intersections": 0, "introductions": 0, "vocabulary": 0})
     );
 }
+
+/// A report lists the first 1,000 bad records and counts the rest; a file of
+/// more than 100,000 records is refused whole.
+#[tokio::test]
+async fn reports_and_files_have_bounds() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let mut csv = String::from("full_name,emails\n");
+    for n in 0..1_500 {
+        csv.push_str(&format!("Person {n},not-an-email-{n}\n"));
+    }
+    let body = report(import(&app, t, "format=csv&dry_run=true", "text/csv", csv).await).await;
+    assert_eq!(body["errors"].as_array().unwrap().len(), 1_000);
+    assert_eq!(body["errors_omitted"], 500);
+    assert_eq!(body["created"], 0);
+
+    let mut huge = String::from("full_name\n");
+    for n in 0..100_001 {
+        huge.push_str(&format!("P{n}\n"));
+    }
+    let res = import(&app, t, "format=csv", "text/csv", huge).await;
+    let problem = assert_problem(res, 422, "invalid_file").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("100000"),
+        "{problem}"
+    );
+    assert_eq!(contacts(&app, t).await["data"], json!([]));
+}
+
+/// An import is written in short transactions: a dry run over many of them
+/// counts what the real run then does, duplicates across transactions
+/// included, and another user's writes go on meanwhile (on SQLite they
+/// share one writer, and used to get 503 behind a long import).
+#[tokio::test]
+async fn a_large_import_counts_right_and_does_not_hold_other_writers() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let people = 3_000;
+    let mut csv = String::from("full_name,emails,company\n");
+    for n in 0..people {
+        csv.push_str(&format!("Person {n},p{n}@example.com,\n"));
+    }
+    // The same people again, each now with a company: merged, not created.
+    for n in 0..people {
+        csv.push_str(&format!("Person {n},p{n}@example.com,Acme {n}\n"));
+    }
+    let dry =
+        report(import(&app, t, "format=csv&dry_run=true", "text/csv", csv.clone()).await).await;
+    assert_eq!(dry["created"], people, "{dry}");
+    assert_eq!(dry["merged"], people, "{dry}");
+    assert_eq!(dry["errors"], json!([]));
+    assert_eq!(contacts(&app, t).await["data"], json!([]));
+
+    let other = app.register().await;
+    let writer = async {
+        let mut statuses = Vec::new();
+        for n in 0..40 {
+            let res = app
+                .post(
+                    "/api/v1/contacts",
+                    Some(&other.access_token),
+                    &json!({"full_name": format!("Meanwhile {n}")}),
+                )
+                .await;
+            statuses.push(res.status().as_u16());
+        }
+        statuses
+    };
+    let (real, statuses) = tokio::join!(
+        async { report(import(&app, t, "format=csv", "text/csv", csv).await).await },
+        writer
+    );
+    assert_eq!(real["created"], dry["created"]);
+    assert_eq!(real["merged"], dry["merged"]);
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let page = app
+        .get_json("/api/v1/contacts?limit=1&q=Person%202999", t)
+        .await;
+    assert_eq!(page["data"][0]["company"], "Acme 2999");
+}

@@ -1,7 +1,16 @@
 //! Bringing a network in: LinkedIn's connections export, vCard, CSV, or
-//! Rapport's own JSON export. One transaction per import: the report counts
-//! what was created, merged into existing contacts, or skipped, and names
-//! every record that could not be read; `dry_run` rolls it all back.
+//! Rapport's own JSON export. The report counts what was created, merged
+//! into existing contacts, or skipped, and names every record that could not
+//! be read (the first [`MAX_REPORTED_ERRORS`], and how many more);
+//! `dry_run` writes nothing.
+//!
+//! The file is parsed first, off the async workers and before anything is
+//! written. Contact files (LinkedIn, vCard, CSV) are then written in short
+//! transactions of about [`CHUNK_TIME`] each, so that on SQLite, whose one
+//! writer every user shares, no other write waits long behind an import: if
+//! the database fails midway, what was committed stays, and importing the
+//! same file again completes it (records already there are skipped). A JSON
+//! restore is all or nothing, in one transaction.
 //!
 //! Contacts are matched to existing ones by email, then LinkedIn profile URL,
 //! then normalised name. A match is merged like `POST /contacts/{id}/merge`:
@@ -13,6 +22,7 @@ pub mod formats;
 pub mod restore;
 
 use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
 
 use entity::contact;
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
@@ -27,6 +37,16 @@ use crate::domain::contacts::{CreateContact, UpdateContact, write};
 use crate::domain::context::Domain;
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
+
+/// How long one transaction of a contact import holds the writer, about.
+pub const CHUNK_TIME: Duration = Duration::from_millis(40);
+
+/// Records one import may hold; a larger file is refused before anything is
+/// written (split it).
+pub const MAX_RECORDS: usize = 100_000;
+
+/// Errors a report lists; beyond, it counts them (`errors_omitted`).
+pub const MAX_REPORTED_ERRORS: usize = 1_000;
 
 /// The file formats `POST /imports` reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -109,11 +129,25 @@ pub struct ImportReport {
     pub merged: u64,
     /// Records that matched an existing contact and added nothing.
     pub skipped: u64,
-    /// Records that could not be imported; the others were.
+    /// Records that could not be imported; the others were. At most 1,000
+    /// are listed.
     pub errors: Vec<ImportError>,
+    /// Records that could not be imported beyond those listed in `errors`.
+    pub errors_omitted: u64,
     /// JSON imports: goals, interactions and intersection decisions restored.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub restored: Option<restore::Restored>,
+}
+
+impl ImportReport {
+    /// Notes a record that could not be imported.
+    fn error(&mut self, error: ImportError) {
+        if self.errors.len() < MAX_REPORTED_ERRORS {
+            self.errors.push(error);
+        } else {
+            self.errors_omitted += 1;
+        }
+    }
 }
 
 /// The message of a rejected record: the validation errors, field by field.
@@ -140,6 +174,9 @@ pub(crate) struct Matcher {
     /// not matched again, so two people of the same name stay two.
     exclusive: bool,
     claimed: HashSet<Uuid>,
+    /// Contacts a dry run created in a transaction rolled back since: later
+    /// records merge into them in memory only.
+    imagined: HashSet<Uuid>,
 }
 
 impl Matcher {
@@ -156,6 +193,7 @@ impl Matcher {
             by_name: HashMap::new(),
             exclusive,
             claimed: HashSet::new(),
+            imagined: HashSet::new(),
         };
         for c in owner
             .find::<contact::Entity>()
@@ -266,6 +304,9 @@ pub(crate) async fn upsert_contact(
             if patch == UpdateContact::default() {
                 return Ok(Outcome::Skipped(existing.id));
             }
+            if matcher.imagined.contains(&existing.id) {
+                return Ok(Outcome::Merged(existing.id));
+            }
             let merged = write::update(db, owner, existing.id, patch, |_| Ok(())).await?;
             if merged.updated_at == existing.updated_at {
                 return Ok(Outcome::Skipped(existing.id));
@@ -315,43 +356,82 @@ pub async fn import(
             Some(parsed.map_err(invalid)?)
         }
     };
-    // Its own transaction rather than [`Domain::write`]: the work borrows
-    // the file, and a dry run rolls back.
-    let txn = db::begin_write(domain.writer()).await?;
     let mut report = match records {
-        None => restore::restore(&txn, owner, text).await?,
-        Some(records) => {
-            let mut report = ImportReport::default();
-            let mut matcher = Matcher::load(&txn, owner, false).await?;
-            for (position, record) in records {
-                let outcome = match record {
-                    Err(message) => Err(message),
-                    Ok(input) => upsert_contact(&txn, owner, &mut matcher, input, true)
-                        .await
-                        .map_err(describe),
-                };
-                match outcome {
-                    Ok(outcome) => outcome.count(&mut report),
-                    Err(message) => report.errors.push(ImportError::at(position, message)),
-                }
+        None => {
+            // Its own transaction rather than [`Domain::write`]: the work
+            // borrows the file, and a dry run rolls back.
+            let txn = db::begin_write(domain.writer()).await?;
+            let report = restore::restore(&txn, owner, text).await?;
+            if dry_run {
+                txn.rollback().await?;
+            } else {
+                txn.commit().await?;
+                domain.network_may_have_changed(owner);
             }
             report
         }
+        Some(records) if records.len() > MAX_RECORDS => {
+            return Err(invalid(format!(
+                "{} records; an import holds at most {MAX_RECORDS}: split the file",
+                records.len()
+            )));
+        }
+        Some(records) => import_contacts(domain, owner, records, dry_run).await?,
     };
     report.dry_run = dry_run;
-    if dry_run {
-        txn.rollback().await?;
-    } else {
-        txn.commit().await?;
-        domain.network_may_have_changed(owner);
-    }
     tracing::info!(
         created = report.created,
         merged = report.merged,
         skipped = report.skipped,
-        errors = report.errors.len(),
+        errors = report.errors.len() as u64 + report.errors_omitted,
         dry_run,
         "import done"
     );
+    Ok(report)
+}
+
+/// Writes contact records in transactions of about [`CHUNK_TIME`] each
+/// (see the module docs); a dry run rolls each back.
+async fn import_contacts(
+    domain: &Domain,
+    owner: Owner,
+    records: Vec<formats::Record>,
+    dry_run: bool,
+) -> Result<ImportReport, AppError> {
+    let mut report = ImportReport::default();
+    let mut matcher = Matcher::load(domain.reader(), owner, false).await?;
+    let mut records = records.into_iter().peekable();
+    while records.peek().is_some() {
+        let txn = db::begin_write(domain.writer()).await?;
+        let started = Instant::now();
+        let mut created = Vec::new();
+        while started.elapsed() < CHUNK_TIME {
+            let Some((position, record)) = records.next() else {
+                break;
+            };
+            let outcome = match record {
+                Err(message) => Err(message),
+                Ok(input) => upsert_contact(&txn, owner, &mut matcher, input, true)
+                    .await
+                    .map_err(describe),
+            };
+            match outcome {
+                Ok(outcome) => {
+                    if let Outcome::Created(id) = outcome {
+                        created.push(id);
+                    }
+                    outcome.count(&mut report);
+                }
+                Err(message) => report.error(ImportError::at(position, message)),
+            }
+        }
+        if dry_run {
+            txn.rollback().await?;
+            matcher.imagined.extend(created);
+        } else {
+            txn.commit().await?;
+            domain.network_may_have_changed(owner);
+        }
+    }
     Ok(report)
 }

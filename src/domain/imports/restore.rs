@@ -147,7 +147,7 @@ pub async fn restore(
                     contacts.insert(old, outcome.id());
                 }
             }
-            Err(message) => report.errors.push(ImportError::at_path(path, message)),
+            Err(message) => report.error(ImportError::at_path(path, message)),
         }
     }
 
@@ -172,7 +172,7 @@ pub async fn restore(
             Some(old) => match contacts.get(&old) {
                 Some(new) => Some(*new),
                 None => {
-                    report.errors.push(ImportError::at_path(
+                    report.error(ImportError::at_path(
                         path,
                         "contact_id names a contact that is not in the document".into(),
                     ));
@@ -210,7 +210,7 @@ pub async fn restore(
                     created.id
                 }
                 Err(e) => {
-                    report.errors.push(ImportError::at_path(path, describe(e)));
+                    report.error(ImportError::at_path(path, describe(e)));
                     continue;
                 }
             },
@@ -242,7 +242,7 @@ pub async fn restore(
         ) {
             (Ok(people), Ok(goal_ids)) => (people, goal_ids),
             (Err(message), _) | (_, Err(message)) => {
-                report.errors.push(ImportError::at_path(path, message));
+                report.error(ImportError::at_path(path, message));
                 continue;
             }
         };
@@ -262,7 +262,7 @@ pub async fn restore(
         }
         match interactions::write::create(db, owner, input).await {
             Ok(_) => restored.interactions += 1,
-            Err(e) => report.errors.push(ImportError::at_path(path, describe(e))),
+            Err(e) => report.error(ImportError::at_path(path, describe(e))),
         }
     }
 
@@ -271,7 +271,7 @@ pub async fn restore(
         match restore_decision(db, owner, x, &contacts, &goals_map).await {
             Ok(true) => restored.intersections += 1,
             Ok(false) => {}
-            Err(message) => report.errors.push(ImportError::at_path(path, message)),
+            Err(message) => report.error(ImportError::at_path(path, message)),
         }
     }
     for (i, x) in list(&doc, "introductions").iter().enumerate() {
@@ -279,7 +279,7 @@ pub async fn restore(
         match restore_introduction(db, owner, x, &contacts).await {
             Ok(true) => restored.introductions += 1,
             Ok(false) => {}
-            Err(message) => report.errors.push(ImportError::at_path(path, message)),
+            Err(message) => report.error(ImportError::at_path(path, message)),
         }
     }
     for (i, entry) in list(&doc, "vocabulary").iter().enumerate() {
@@ -301,7 +301,7 @@ pub async fn restore(
                 code: "concept_exists",
                 ..
             }) => {}
-            Err(e) => report.errors.push(ImportError::at_path(path, describe(e))),
+            Err(e) => report.error(ImportError::at_path(path, describe(e))),
         }
     }
     recount(db, owner, &[]).await?;

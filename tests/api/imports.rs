@@ -578,3 +578,63 @@ async fn a_large_import_counts_right_and_does_not_hold_other_writers() {
         .await;
     assert_eq!(page["data"][0]["company"], "Acme 2999");
 }
+
+/// A restored document is input like any other: a decision's note, score
+/// and reasons obey the rules of `POST` and `PATCH`, and what one database
+/// stores the other restores (PostgreSQL refuses NUL; SQLite stored a
+/// 200,000-character note and a score of 1e300).
+#[tokio::test]
+async fn a_restore_validates_what_it_stores() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let ada = app.contact(t, json!({"full_name": "Ada"})).await;
+    app.post(
+        "/api/v1/intersections",
+        Some(t),
+        &json!({"contact_id": ada["id"], "note": "same school"}),
+    )
+    .await;
+    let document = app.get_json("/api/v1/export", t).await;
+    assert_eq!(document["intersections"].as_array().unwrap().len(), 1);
+    let hostile = [
+        json!({"note": "nul \u{0} inside"}),
+        json!({"note": "x".repeat(200_000)}),
+        json!({"score": 1e300}),
+        json!({"score": -1}),
+        json!({"reasons": "not a list"}),
+        json!({"reasons": [{"why": "\u{0}"}]}),
+        json!({"reasons": (0..100).map(|n| json!({"term": n})).collect::<Vec<_>>()}),
+    ];
+    for (n, change) in hostile.iter().enumerate() {
+        let mut doc = document.clone();
+        for (field, value) in change.as_object().unwrap() {
+            doc["intersections"][0][field] = value.clone();
+        }
+        let other = app.register().await;
+        let res = app
+            .request(
+                reqwest::Method::POST,
+                "/api/v1/imports?format=json",
+                Some(&other.access_token),
+            )
+            .header("Content-Type", "application/json")
+            .body(doc.to_string())
+            .send()
+            .await
+            .unwrap();
+        let body = report(res).await;
+        assert_eq!(body["restored"]["intersections"], 0, "case {n}: {body}");
+        assert_eq!(
+            body["errors"][0]["path"], "intersections[0]",
+            "case {n}: {body}"
+        );
+        let stored = app
+            .get_json(
+                "/api/v1/intersections?status=confirmed",
+                &other.access_token,
+            )
+            .await;
+        assert_eq!(stored["data"], json!([]), "case {n}");
+    }
+}

@@ -25,6 +25,7 @@ use crate::domain::interactions::{self, CreateInteraction};
 use crate::domain::intersections::{introductions, network_changed, recount};
 use crate::domain::profile::{self, UpdateProfile};
 use crate::domain::tenancy::Owner;
+use crate::domain::validate::Validator;
 use crate::domain::vocabulary::{self, CreateOwnConcept};
 use crate::error::AppError;
 use crate::intersections as engine;
@@ -374,6 +375,22 @@ async fn already_recorded(
         .is_some())
 }
 
+/// Reasons as the export writes them: a short list of small objects of
+/// text and numbers, with no NUL (which PostgreSQL's JSON refuses). The
+/// engine writes them again at its next recomputation.
+fn plausible_reasons(reasons: &Value) -> bool {
+    const MAX_REASONS: usize = 20;
+    const MAX_BYTES: usize = 4096;
+    let Some(items) = reasons.as_array() else {
+        return false;
+    };
+    let text = reasons.to_string();
+    items.len() <= MAX_REASONS
+        && text.len() <= MAX_BYTES
+        && !text.contains("\\u0000")
+        && items.iter().all(Value::is_object)
+}
+
 /// Restores one decided or recorded intersection; `false` when the account
 /// already had it decided.
 async fn restore_decision(
@@ -417,7 +434,37 @@ async fn restore_decision(
         }
         (IntersectionOrigin::Recorded, ..) => Uuid::now_v7(),
     };
-    let note = x.get("note").and_then(Value::as_str).map(str::to_string);
+    // The same rules as `POST /intersections` and `PATCH`: a document is
+    // input like any other, and one written on SQLite must restore on
+    // PostgreSQL.
+    let mut v = Validator::new();
+    let note = v.optional_text(
+        "note",
+        x.get("note").and_then(Value::as_str),
+        crate::domain::intersections::NOTE,
+    );
+    let score = match x.get("score") {
+        None | Some(Value::Null) => 1.0,
+        Some(score) => match score.as_f64().filter(|s| (0.0..=1.0).contains(s)) {
+            Some(score) => score,
+            None => {
+                v.error("score", "must be a number from 0 to 1");
+                1.0
+            }
+        },
+    };
+    let reasons = match x.get("reasons") {
+        None | Some(Value::Null) => Value::Array(vec![]),
+        Some(reasons) if plausible_reasons(reasons) => reasons.clone(),
+        Some(_) => {
+            v.error(
+                "reasons",
+                "must be a list of at most 20 reasons as the export writes them",
+            );
+            Value::Array(vec![])
+        }
+    };
+    v.finish().map_err(describe)?;
     let same = match origin {
         IntersectionOrigin::Computed => intersection::Column::Id.eq(id),
         // A recorded one has no derived id: the same contact, kind and note
@@ -461,11 +508,8 @@ async fn restore_decision(
                 kind: Set(kind.as_str().into()),
                 my_goal_id: Set(mine),
                 their_goal_id: Set(theirs),
-                score: Set(x.get("score").and_then(Value::as_f64).unwrap_or(1.0)),
-                reasons: Set(x
-                    .get("reasons")
-                    .cloned()
-                    .unwrap_or_else(|| Value::Array(vec![]))),
+                score: Set(score),
+                reasons: Set(reasons),
                 status: Set(status.as_str().into()),
                 note: Set(note),
                 origin: Set(origin.as_str().into()),

@@ -313,7 +313,7 @@ impl Decision {
     }
 }
 
-const NOTE: usize = 2000;
+pub(crate) const NOTE: usize = 2000;
 
 /// A decision about an intersection, as JSON Merge Patch.
 #[derive(Debug, Default, Deserialize, ToSchema)]

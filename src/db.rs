@@ -17,7 +17,39 @@ use sea_orm::{
 use crate::config::DatabaseSettings;
 
 pub async fn connect(settings: &DatabaseSettings) -> Result<DatabaseConnection, DbErr> {
+    if let Some(file) = settings.sqlite_file() {
+        let create = settings.url.contains("mode=rwc");
+        private_file(std::path::Path::new(file), create)
+            .map_err(|e| DbErr::Custom(format!("cannot make {file} private: {e}")))?;
+    }
     Database::connect(options(settings, settings.pool_size)).await
+}
+
+/// A SQLite database holds everyone's contacts: readable by its owner only
+/// (0600), created so if new and `create` (the URL's `mode=rwc`). SQLite
+/// gives its `-wal` and `-shm` files the database file's mode; those left by
+/// an earlier run are made private too.
+fn private_file(path: &std::path::Path, create: bool) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if create && !path.exists() {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .mode(0o600)
+                .open(path)?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let file = std::path::PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, create);
+    Ok(())
 }
 
 /// The pool every transaction that writes begins on. On SQLite it is one
@@ -94,4 +126,31 @@ pub async fn begin_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransacti
 /// Whether the database answers: a trivial round trip.
 pub async fn ping(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     db.execute_unprepared("SELECT 1").await.map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_sqlite_database_is_readable_by_its_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("rapport-mode-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let new = dir.join("new.db");
+        private_file(&new, true).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&new), 0o600);
+        let old = dir.join("old.db");
+        std::fs::write(&old, b"").unwrap();
+        std::fs::write(dir.join("old.db-wal"), b"").unwrap();
+        std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).unwrap();
+        private_file(&old, false).unwrap();
+        assert_eq!(mode(&old), 0o600);
+        assert_eq!(mode(&dir.join("old.db-wal")), 0o600);
+        private_file(&dir.join("absent.db"), false).unwrap();
+        assert!(!dir.join("absent.db").exists());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

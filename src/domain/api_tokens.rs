@@ -5,8 +5,8 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::api_token;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, sea_query::Expr,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -99,9 +99,12 @@ pub async fn list(
     Ok(paginate(rows, limit, |t| t.id, ApiToken::from))
 }
 
+/// Creates a token. The count and the insert share one transaction with the
+/// account's row locked (PostgreSQL; SQLite's single writer serialises it),
+/// so concurrent requests cannot pass the cap together.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     owner: Owner,
     input: CreateApiToken,
 ) -> Result<CreatedApiToken, AppError> {
@@ -112,7 +115,12 @@ pub async fn create(
         v.error("expires_at", "must be in the future");
     }
     v.finish()?;
-    if owner.find::<api_token::Entity>().count(db).await? >= MAX_TOKENS {
+    let txn = crate::db::begin_write(db).await?;
+    owner
+        .get_for_update::<entity::user::Entity>(&txn, owner.id())
+        .await
+        .map_err(|_| AppError::account_deleted())?;
+    if owner.find::<api_token::Entity>().count(&txn).await? >= MAX_TOKENS {
         return Err(AppError::Conflict {
             code: "too_many_tokens",
             detail: format!("An account holds at most {MAX_TOKENS} tokens; delete one first."),
@@ -130,13 +138,9 @@ pub async fn create(
         last_used_at: Set(None),
         created_at: Set(now),
     }
-    .insert(db)
-    .await
-    .map_err(|err| match AppError::from(err) {
-        // A token belongs to nothing but its account.
-        gone if gone.is_reference_gone() => AppError::account_deleted(),
-        other => other,
-    })?;
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
     tracing::info!(token_id = %row.id, "api token created");
     Ok(CreatedApiToken {
         token: row.into(),

@@ -182,3 +182,28 @@ async fn another_users_token_is_a_404() {
         .unwrap();
     assert_eq!(alices["data"].as_array().unwrap().len(), 1);
 }
+
+/// The cap of 100 tokens holds under concurrent requests: the count and the
+/// insert are one transaction, with the account locked.
+#[tokio::test]
+async fn the_token_cap_holds_under_concurrent_requests() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..130 {
+        let request = app
+            .client
+            .post(app.url("/api/v1/tokens"))
+            .bearer_auth(&user.access_token)
+            .json(&json!({"name": format!("script {n}"), "scope": "read"}));
+        tasks.spawn(async move { request.send().await.unwrap().status().as_u16() });
+    }
+    let statuses: Vec<u16> = tasks.join_all().await;
+    let created = statuses.iter().filter(|s| **s == 201).count();
+    let refused = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((created, refused), (100, 30), "{statuses:?}");
+    let listed = app
+        .get_json("/api/v1/tokens?limit=200", &user.access_token)
+        .await;
+    assert_eq!(listed["data"].as_array().unwrap().len(), 100);
+}

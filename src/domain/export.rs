@@ -1,17 +1,24 @@
 //! Taking the whole account out: one versioned JSON document (what a `json`
 //! import restores), or the contacts as vCard 4.0 or CSV. Everything is read
-//! in one transaction, so the document is a consistent snapshot.
+//! in one snapshot, so the document is consistent, and a page at a time,
+//! written as it is read, so memory does not grow with the account.
 
 use std::collections::HashMap;
 
+use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use entity::{
     contact, goal, interaction, interaction_contact, intersection, introduction_decision,
     own_concept,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::domain::contacts::Contact;
 use crate::domain::context::Fresh;
@@ -21,6 +28,7 @@ use crate::domain::interactions::Interaction;
 use crate::domain::intersections::Intersection;
 use crate::domain::intersections::introductions::IntroductionDecision;
 use crate::domain::profile::{self, Profile};
+use crate::domain::tenancy::{Owned, Owner};
 use crate::domain::vocabulary::OwnConcept;
 use crate::error::AppError;
 
@@ -30,9 +38,12 @@ pub const FORMAT: &str = "rapport.export";
 /// older importer could not read.
 pub const VERSION: u32 = 1;
 
-/// Everything in an account. Relations are by id: an interaction's
+/// Everything in an account: the shape of the JSON export, which
+/// [`export_as`] writes section by section rather than building (so this
+/// type describes it in the OpenAPI document). Relations are by id: an interaction's
 /// `contact_ids` and `goal_ids`, a goal's `contact_id`, an intersection's
 /// `contact_id` and goal ids all name objects of the same document.
+#[allow(dead_code)] // described, never built: see above
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Export {
     /// Always `rapport.export`.
@@ -71,139 +82,337 @@ pub enum ExportFormat {
     Csv,
 }
 
-/// An export as a file: its bytes, media type and file extension.
+/// An export as a file: its media type, file extension, and its bytes as
+/// they are written.
 pub struct Exported {
-    pub body: Vec<u8>,
     pub content_type: &'static str,
     pub extension: &'static str,
+    pub body: ExportBody,
 }
 
-/// The export in `format`, read in one snapshot so that its parts agree.
+/// The bytes of an export, a chunk at a time (a few dozen kilobytes),
+/// written by a task that reads the account a page at a time: memory stays
+/// the same whatever the account's size. An error after the first chunk
+/// ends the body early (the response has begun; it is logged).
+pub struct ExportBody(mpsc::Receiver<Result<Bytes, AppError>>);
+
+impl futures_core::Stream for ExportBody {
+    type Item = Result<Bytes, AppError>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        self.0.poll_recv(cx)
+    }
+}
+
+/// Rows read per query while exporting.
+const PAGE: u64 = 500;
+/// Bytes gathered before a chunk is handed to the response.
+const CHUNK: usize = 64 * 1024;
+
+/// Where an export writes: a buffer handed to the response in chunks.
+struct Sink {
+    tx: mpsc::Sender<Result<Bytes, AppError>>,
+    buffer: Vec<u8>,
+}
+
+/// The client went away: stop reading.
+struct Gone;
+
+impl Sink {
+    async fn write(&mut self, bytes: &[u8]) -> Result<(), Gone> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn json<T: Serialize>(&mut self, value: &T) -> Result<(), AppError> {
+        let bytes = serde_json::to_vec(value).map_err(AppError::internal)?;
+        self.write(&bytes).await.or(Ok(()))
+    }
+
+    async fn flush(&mut self) -> Result<(), Gone> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::take(&mut self.buffer));
+        self.tx.send(Ok(chunk)).await.map_err(|_| Gone)
+    }
+
+    fn gone(&self) -> bool {
+        self.tx.is_closed()
+    }
+}
+
+/// The export in `format`, read in one snapshot so that its parts agree,
+/// and written as it is read.
 pub async fn export_as(
     db: &DatabaseConnection,
     fresh: Fresh,
     format: ExportFormat,
 ) -> Result<Exported, AppError> {
     let txn = crate::db::begin_snapshot(db).await?;
-    let exported = match format {
-        ExportFormat::Json => Exported {
-            body: serde_json::to_vec(&export(&txn, fresh).await?).map_err(AppError::internal)?,
-            content_type: "application/json",
-            extension: "json",
-        },
-        ExportFormat::Vcard => Exported {
-            body: to_vcard(&contacts(&txn, fresh).await?).into_bytes(),
-            content_type: "text/vcard; charset=utf-8",
-            extension: "vcf",
-        },
-        ExportFormat::Csv => Exported {
-            body: to_csv(&contacts(&txn, fresh).await?).into_bytes(),
-            content_type: "text/csv; charset=utf-8",
-            extension: "csv",
-        },
+    // The profile is read now: a deleted account, or a database that does
+    // not answer, is still an error response rather than a cut body.
+    let profile = profile::get(&txn, fresh.owner()).await?;
+    let (tx, rx) = mpsc::channel(2);
+    tokio::spawn(async move {
+        let mut sink = Sink {
+            tx,
+            buffer: Vec::with_capacity(CHUNK),
+        };
+        let written = match format {
+            ExportFormat::Json => write_json(&txn, fresh, profile, &mut sink).await,
+            ExportFormat::Vcard | ExportFormat::Csv => {
+                write_contacts(&txn, fresh, format, &mut sink).await
+            }
+        };
+        let finished = match written {
+            Ok(()) => sink.flush().await.ok().map(|()| Ok(())),
+            Err(err) => Some(Err(err)),
+        };
+        let _ = txn.commit().await;
+        if let Some(Err(err)) = finished {
+            tracing::error!(user_id = %fresh.owner().id(), error = %err, "an export broke off");
+            let _ = sink.tx.send(Err(err)).await;
+        }
+    });
+    let (content_type, extension) = match format {
+        ExportFormat::Json => ("application/json", "json"),
+        ExportFormat::Vcard => ("text/vcard; charset=utf-8", "vcf"),
+        ExportFormat::Csv => ("text/csv; charset=utf-8", "csv"),
     };
-    txn.commit().await?;
-    Ok(exported)
-}
-
-/// The whole account. Run it in one transaction for a consistent snapshot.
-#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
-pub async fn export(db: &impl ConnectionTrait, fresh: Fresh) -> Result<Export, AppError> {
-    let owner = fresh.owner();
-    let profile = profile::get(db, owner).await?;
-    let contacts = contacts(db, fresh).await?;
-    let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
-    let goals = owner
-        .find::<goal::Entity>()
-        .order_by_asc(goal::Column::CreatedAt)
-        .order_by_asc(goal::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|g| Goal::read(g, &lexicon))
-        .collect();
-    let mut participants: HashMap<uuid::Uuid, Vec<uuid::Uuid>> = HashMap::new();
-    for link in owner
-        .find::<interaction_contact::Entity>()
-        .order_by_asc(interaction_contact::Column::ContactId)
-        .all(db)
-        .await?
-    {
-        participants
-            .entry(link.interaction_id)
-            .or_default()
-            .push(link.contact_id);
-    }
-    let interactions = owner
-        .find::<interaction::Entity>()
-        .order_by_asc(interaction::Column::OccurredAt)
-        .order_by_asc(interaction::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|i| {
-            let contact_ids = participants.remove(&i.id).unwrap_or_default();
-            Interaction::new(i, contact_ids)
-        })
-        .collect();
-    let intersections = owner
-        .find::<intersection::Entity>()
-        .filter(
-            sea_orm::Condition::any()
-                .add(intersection::Column::Status.ne(IntersectionStatus::Suggested.as_str()))
-                .add(intersection::Column::Origin.eq(IntersectionOrigin::Recorded.as_str())),
-        )
-        .order_by_asc(intersection::Column::CreatedAt)
-        .order_by_asc(intersection::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Intersection::from)
-        .collect();
-    let introductions = owner
-        .find::<introduction_decision::Entity>()
-        .order_by_asc(introduction_decision::Column::CreatedAt)
-        .order_by_asc(introduction_decision::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(IntroductionDecision::from)
-        .collect();
-    let vocabulary = owner
-        .find::<own_concept::Entity>()
-        .order_by_asc(own_concept::Column::CreatedAt)
-        .order_by_asc(own_concept::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(OwnConcept::from)
-        .collect();
-    Ok(Export {
-        format: FORMAT,
-        version: VERSION,
-        exported_at: Utc::now(),
-        profile,
-        contacts,
-        goals,
-        interactions,
-        intersections,
-        introductions,
-        vocabulary,
+    Ok(Exported {
+        content_type,
+        extension,
+        body: ExportBody(rx),
     })
 }
 
-/// Every contact, oldest first.
-pub async fn contacts(db: &impl ConnectionTrait, fresh: Fresh) -> Result<Vec<Contact>, AppError> {
-    let owner = fresh.owner();
-    Ok(owner
-        .find::<contact::Entity>()
-        .order_by_asc(contact::Column::CreatedAt)
-        .order_by_asc(contact::Column::Id)
+/// One page of `E` in (`time`, `id`) order, after `after`.
+async fn page<E>(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    filter: Condition,
+    (time, id): (E::Column, E::Column),
+    after: Option<(DateTime<Utc>, Uuid)>,
+) -> Result<Vec<E::Model>, AppError>
+where
+    E: Owned,
+{
+    let mut query = owner.find::<E>().filter(filter);
+    if let Some((at, last)) = after {
+        query = query.filter(
+            Condition::any()
+                .add(time.gt(at))
+                .add(Condition::all().add(time.eq(at)).add(id.gt(last))),
+        );
+    }
+    Ok(query
+        .order_by_asc(time)
+        .order_by_asc(id)
+        .limit(PAGE)
         .all(db)
-        .await?
-        .into_iter()
-        .map(Contact::from)
-        .collect())
+        .await?)
+}
+
+/// Writes every `E` of the owner as `write` has it, page by page, in
+/// (`time`, `id`) order; `key` gives a row's place in that order.
+macro_rules! each_page {
+    ($db:expr, $owner:expr, $entity:ty, $filter:expr, $columns:expr, $key:expr, |$rows:ident| $body:block) => {{
+        let mut after = None;
+        loop {
+            let $rows = page::<$entity>($db, $owner, $filter, $columns, after).await?;
+            let full = $rows.len() as u64 == PAGE;
+            after = $rows.last().map($key);
+            $body
+            if !full {
+                break;
+            }
+        }
+    }};
+}
+
+/// `[a,b,…]` of `items`, the comma before all but the first.
+async fn json_items<T: Serialize>(
+    sink: &mut Sink,
+    first: &mut bool,
+    items: impl IntoIterator<Item = T>,
+) -> Result<(), AppError> {
+    for item in items {
+        if !std::mem::take(first) {
+            sink.write(b",").await.ok();
+        }
+        sink.json(&item).await?;
+    }
+    Ok(())
+}
+
+/// The JSON document ([`Export`]), section by section.
+#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
+async fn write_json(
+    db: &impl ConnectionTrait,
+    fresh: Fresh,
+    profile: Profile,
+    sink: &mut Sink,
+) -> Result<(), AppError> {
+    let owner = fresh.owner();
+    let everything = Condition::all;
+    let head = serde_json::json!({"format": FORMAT, "version": VERSION, "exported_at": Utc::now()});
+    let head = head.to_string();
+    sink.write(&head.as_bytes()[..head.len() - 1]).await.ok();
+    sink.write(b",\"profile\":").await.ok();
+    sink.json(&profile).await?;
+
+    sink.write(b",\"contacts\":[").await.ok();
+    let mut first = true;
+    each_page!(
+        db,
+        owner,
+        contact::Entity,
+        everything(),
+        (contact::Column::CreatedAt, contact::Column::Id),
+        |c: &contact::Model| (c.created_at, c.id),
+        |rows| {
+            json_items(sink, &mut first, rows.into_iter().map(Contact::from)).await?;
+        }
+    );
+
+    sink.write(b"],\"goals\":[").await.ok();
+    let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
+    let mut first = true;
+    each_page!(
+        db,
+        owner,
+        goal::Entity,
+        everything(),
+        (goal::Column::CreatedAt, goal::Column::Id),
+        |g: &goal::Model| (g.created_at, g.id),
+        |rows| {
+            let goals = rows.into_iter().map(|g| Goal::read(g, &lexicon));
+            json_items(sink, &mut first, goals).await?;
+        }
+    );
+
+    sink.write(b"],\"interactions\":[").await.ok();
+    let mut first = true;
+    each_page!(
+        db,
+        owner,
+        interaction::Entity,
+        everything(),
+        (interaction::Column::OccurredAt, interaction::Column::Id),
+        |i: &interaction::Model| (i.occurred_at, i.id),
+        |rows| {
+            let ids: Vec<Uuid> = rows.iter().map(|i| i.id).collect();
+            let mut participants: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+            for link in owner
+                .find::<interaction_contact::Entity>()
+                .filter(interaction_contact::Column::InteractionId.is_in(ids))
+                .order_by_asc(interaction_contact::Column::ContactId)
+                .all(db)
+                .await?
+            {
+                participants
+                    .entry(link.interaction_id)
+                    .or_default()
+                    .push(link.contact_id);
+            }
+            let items = rows.into_iter().map(|i| {
+                let contact_ids = participants.remove(&i.id).unwrap_or_default();
+                Interaction::new(i, contact_ids)
+            });
+            json_items(sink, &mut first, items).await?;
+        }
+    );
+
+    sink.write(b"],\"intersections\":[").await.ok();
+    let decided = Condition::any()
+        .add(intersection::Column::Status.ne(IntersectionStatus::Suggested.as_str()))
+        .add(intersection::Column::Origin.eq(IntersectionOrigin::Recorded.as_str()));
+    let mut first = true;
+    each_page!(
+        db,
+        owner,
+        intersection::Entity,
+        decided.clone(),
+        (intersection::Column::CreatedAt, intersection::Column::Id),
+        |x: &intersection::Model| (x.created_at, x.id),
+        |rows| {
+            json_items(sink, &mut first, rows.into_iter().map(Intersection::from)).await?;
+        }
+    );
+
+    sink.write(b"],\"introductions\":[").await.ok();
+    let mut first = true;
+    each_page!(
+        db,
+        owner,
+        introduction_decision::Entity,
+        everything(),
+        (
+            introduction_decision::Column::CreatedAt,
+            introduction_decision::Column::Id
+        ),
+        |d: &introduction_decision::Model| (d.created_at, d.id),
+        |rows| {
+            let items = rows.into_iter().map(IntroductionDecision::from);
+            json_items(sink, &mut first, items).await?;
+        }
+    );
+
+    sink.write(b"],\"vocabulary\":[").await.ok();
+    let mut first = true;
+    each_page!(
+        db,
+        owner,
+        own_concept::Entity,
+        everything(),
+        (own_concept::Column::CreatedAt, own_concept::Column::Id),
+        |o: &own_concept::Model| (o.created_at, o.id),
+        |rows| {
+            json_items(sink, &mut first, rows.into_iter().map(OwnConcept::from)).await?;
+        }
+    );
+    sink.write(b"]}").await.ok();
+    Ok(())
+}
+
+/// The contacts as vCard or CSV, oldest first.
+async fn write_contacts(
+    db: &impl ConnectionTrait,
+    fresh: Fresh,
+    format: ExportFormat,
+    sink: &mut Sink,
+) -> Result<(), AppError> {
+    let owner = fresh.owner();
+    if format == ExportFormat::Csv {
+        sink.write(csv_header().as_bytes()).await.ok();
+    }
+    each_page!(
+        db,
+        owner,
+        contact::Entity,
+        Condition::all(),
+        (contact::Column::CreatedAt, contact::Column::Id),
+        |c: &contact::Model| (c.created_at, c.id),
+        |rows| {
+            if sink.gone() {
+                return Ok(());
+            }
+            let contacts: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
+            let text = match format {
+                ExportFormat::Csv => csv_rows(&contacts),
+                _ => to_vcard(&contacts),
+            };
+            sink.write(text.as_bytes()).await.ok();
+        }
+    );
+    Ok(())
 }
 
 /// The CSV columns, in order: the writable contact fields. Lists (emails,
@@ -297,10 +506,16 @@ pub(crate) fn unneutralised(value: &str) -> &str {
     }
 }
 
-/// The contacts as CSV with a header row, CRLF line ends (RFC 4180).
-pub fn to_csv(contacts: &[Contact]) -> String {
+/// The CSV header row, CRLF-ended (RFC 4180).
+fn csv_header() -> String {
     let mut out = CSV_COLUMNS.join(",");
     out.push_str("\r\n");
+    out
+}
+
+/// One CSV row per contact, CRLF line ends (RFC 4180).
+fn csv_rows(contacts: &[Contact]) -> String {
+    let mut out = String::new();
     for c in contacts {
         let row: Vec<String> = csv_values(c).iter().map(|v| csv_field(v)).collect();
         out.push_str(&row.join(","));

@@ -67,6 +67,6 @@ pub async fn get_export(
             CONTENT_DISPOSITION,
             format!("attachment; filename=\"{file}\""),
         ))
-        .body(exported.body);
+        .streaming(exported.body);
     Ok(prefer.mark(fresh, response))
 }

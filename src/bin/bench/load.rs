@@ -58,7 +58,7 @@ pub struct Args {
     postgres: Option<String>,
     /// Only these scenarios (comma-separated): get-contact, list-filtered,
     /// intersections, agenda, create-contact, create-interaction,
-    /// write-stall.
+    /// write-stall, import-stall.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
     /// The server binary (default: `rapport` next to this executable).
@@ -172,10 +172,21 @@ struct Scenario {
     script: Script,
     path: &'static str,
     target: Target,
+    /// What runs beside the load.
+    during: During,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum During {
+    Nothing,
     /// Before the load: change the user's network (a goal of their own)
     /// and start a `GET /intersections` that waits for the recomputation
     /// this schedules, so that the load runs while it computes and applies.
-    during_recomputation: bool,
+    Recomputation,
+    /// Before the load: another user starts importing a vCard file of
+    /// 100,000 cards (about 20 MB, quoted-printable notes with soft line
+    /// breaks), so that the load's writes share the writer with it.
+    Import,
 }
 
 /// In the order they run: reads first, then writes. (A new contact with
@@ -193,7 +204,7 @@ fn scenarios() -> Vec<Scenario> {
                 max_p99_ms: Some(20.0),
                 ..Target::default()
             },
-            during_recomputation: false,
+            during: During::Nothing,
         },
         Scenario {
             key: "list-filtered",
@@ -204,7 +215,7 @@ fn scenarios() -> Vec<Scenario> {
                 min_rps: Some(3_000.0),
                 ..Target::default()
             },
-            during_recomputation: false,
+            during: During::Nothing,
         },
         Scenario {
             key: "intersections",
@@ -212,7 +223,7 @@ fn scenarios() -> Vec<Scenario> {
             script: Script::Get,
             path: "/api/v1/intersections?limit=50",
             target: Target::default(),
-            during_recomputation: false,
+            during: During::Nothing,
         },
         Scenario {
             key: "agenda",
@@ -220,7 +231,7 @@ fn scenarios() -> Vec<Scenario> {
             script: Script::Get,
             path: "/api/v1/agenda?limit=50",
             target: Target::default(),
-            during_recomputation: false,
+            during: During::Nothing,
         },
         Scenario {
             key: "create-contact",
@@ -232,7 +243,7 @@ fn scenarios() -> Vec<Scenario> {
                 zero_errors: true,
                 ..Target::default()
             },
-            during_recomputation: false,
+            during: During::Nothing,
         },
         Scenario {
             key: "create-interaction",
@@ -240,7 +251,7 @@ fn scenarios() -> Vec<Scenario> {
             script: Script::CreateInteraction,
             path: "/api/v1/interactions",
             target: Target::default(),
-            during_recomputation: false,
+            during: During::Nothing,
         },
         Scenario {
             key: "write-stall",
@@ -252,7 +263,19 @@ fn scenarios() -> Vec<Scenario> {
                 zero_errors: true,
                 ..Target::default()
             },
-            during_recomputation: true,
+            during: During::Recomputation,
+        },
+        Scenario {
+            key: "import-stall",
+            name: "create a contact while another user imports 20 MB",
+            script: Script::CreateContact,
+            path: "/api/v1/contacts",
+            target: Target {
+                max_p99_ms: Some(250.0),
+                zero_errors: true,
+                ..Target::default()
+            },
+            during: During::Import,
         },
     ]
 }
@@ -662,10 +685,10 @@ async fn drive(runs: &Runs<'_>, server: &Server, chosen: &[Scenario]) -> anyhow:
                 dir,
             )?);
         }
-        let waiting = if scenario.during_recomputation {
-            Some(change_and_read(&client, base, &token).await?)
-        } else {
-            None
+        let waiting = match scenario.during {
+            During::Nothing => None,
+            During::Recomputation => Some(change_and_read(&client, base, &token).await?),
+            During::Import => Some(import_beside(&client, base).await?),
         };
         eprintln!("{} ({}s) ...", scenario.name, args.duration);
         let result = run_wrk(args, &token, &script, base, scenario, &ids_file, dir)?;
@@ -673,11 +696,18 @@ async fn drive(runs: &Runs<'_>, server: &Server, chosen: &[Scenario]) -> anyhow:
             let answer = waiting
                 .join()
                 .map_err(|_| anyhow::anyhow!("the waiting read panicked"))?;
-            during_notes.push(format!(
-                "{}: the `GET /intersections` sent just before the load answered {answer}; {}",
-                scenario.name,
-                longest_write(&server.log)
-            ));
+            during_notes.push(match scenario.during {
+                During::Import => format!(
+                    "{}: the import (another user, sent just before the load) answered {answer} \
+                     (target: a 20 MiB import in < 10 s)",
+                    scenario.name
+                ),
+                _ => format!(
+                    "{}: the `GET /intersections` sent just before the load answered {answer}; {}",
+                    scenario.name,
+                    longest_write(&server.log)
+                ),
+            });
         }
         let (peak, _) = memory(server.pid()).unwrap_or_default();
         rows.push((scenario, result, peak));
@@ -805,6 +835,68 @@ async fn change_and_read(
                 })
                 .unwrap_or_else(|| "missing".into());
             Ok(format!("{status} with Intersections-Stale: {stale}"))
+        })()
+        .unwrap_or_else(|err| format!("an error ({err})"));
+        format!("{answer} after {:.1} s", started.elapsed().as_secs_f64())
+    }))
+}
+
+/// Registers another user and starts their import of a 20 MB vCard file on
+/// a thread of its own; the handle gives what it answered and when.
+async fn import_beside(
+    client: &reqwest::Client,
+    base: &str,
+) -> anyhow::Result<std::thread::JoinHandle<String>> {
+    let registered: Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(
+            &json!({"email": format!("importer-{}@example.com", Uuid::now_v7().simple()),
+                      "password": PASSWORD, "name": "Importer"}),
+        )
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let token = registered["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_string();
+    let mut file = String::with_capacity(20 * 1024 * 1024);
+    for n in 0..100_000 {
+        write!(
+            file,
+            "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {n:06}\r\nEMAIL:p{n:06}@example.com\r\n\
+             NOTE;ENCODING=QUOTED-PRINTABLE:Met=20at=20the=20fair=\r\n=20talked=20shop=\r\n\
+             =20again=\r\nsoon\r\nEND:VCARD\r\n"
+        )?;
+    }
+    let address = base.trim_start_matches("http://").to_string();
+    Ok(std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let started = Instant::now();
+        let answer = (|| -> std::io::Result<String> {
+            let mut stream = std::net::TcpStream::connect(&address)?;
+            stream.set_read_timeout(Some(Duration::from_secs(600)))?;
+            write!(
+                stream,
+                "POST /api/v1/imports?format=vcard HTTP/1.1\r\nHost: {address}\r\n\
+                 Authorization: Bearer {token}\r\nContent-Type: text/vcard\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n",
+                file.len()
+            )?;
+            stream.write_all(file.as_bytes())?;
+            let mut response = String::new();
+            stream.read_to_string(&mut response)?;
+            let status = response.get(9..12).unwrap_or("???").to_string();
+            let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+            let report: Value = serde_json::from_str(body).unwrap_or(Value::Null);
+            Ok(format!(
+                "{status} ({:.1} MB; created {}, errors {})",
+                file.len() as f64 / 1e6,
+                report["created"],
+                report["errors"].as_array().map_or(0, Vec::len)
+            ))
         })()
         .unwrap_or_else(|err| format!("an error ({err})"));
         format!("{answer} after {:.1} s", started.elapsed().as_secs_f64())

@@ -41,6 +41,10 @@ use crate::error::AppError;
 /// How long one transaction of a contact import holds the writer, about.
 pub const CHUNK_TIME: Duration = Duration::from_millis(40);
 
+/// New contacts one transaction of an import stores at most (a few
+/// milliseconds of the writer).
+const CHUNK_ROWS: usize = 1_000;
+
 /// Records one import may hold; a larger file is refused before anything is
 /// written (split it).
 pub const MAX_RECORDS: usize = 100_000;
@@ -255,6 +259,34 @@ impl Matcher {
     }
 }
 
+/// New contacts of an import not stored yet: stored together
+/// ([`write::insert_many`]) when the transaction's work is done, or before
+/// a later record merges into one of them.
+#[derive(Default)]
+pub(crate) struct Pending {
+    rows: Vec<contact::Model>,
+    ids: HashSet<Uuid>,
+}
+
+impl Pending {
+    fn push(&mut self, row: contact::Model) {
+        self.ids.insert(row.id);
+        self.rows.push(row);
+    }
+
+    pub(crate) async fn flush(
+        &mut self,
+        db: &impl ConnectionTrait,
+        owner: Owner,
+    ) -> Result<(), AppError> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        self.ids.clear();
+        write::insert_many(db, owner, std::mem::take(&mut self.rows)).await
+    }
+}
+
 /// What happened to one contact record.
 pub(crate) enum Outcome {
     Created(Uuid),
@@ -278,28 +310,36 @@ impl Outcome {
     }
 }
 
-/// Creates `input`, or merges it into the contact it duplicates. `remember`
-/// makes a new contact matchable by later records of the same file.
+/// Creates `input` (in `pending`, stored later), or merges it into the
+/// contact it duplicates. `remember` makes a new contact matchable by later
+/// records of the same file.
 pub(crate) async fn upsert_contact(
     db: &impl ConnectionTrait,
     owner: Owner,
     matcher: &mut Matcher,
+    pending: &mut Pending,
     input: CreateContact,
     remember: bool,
 ) -> Result<Outcome, AppError> {
     let incoming = write::prepare(owner, input)?;
     match matcher.find(&incoming).cloned() {
         None => {
-            let row = write::insert(db, owner, incoming).await?;
-            let id = row.id;
+            let id = incoming.id;
             if remember {
-                matcher.add(row);
+                matcher.add(incoming.clone());
             }
             matcher.claim(id);
+            pending.push(incoming);
             Ok(Outcome::Created(id))
         }
-        Some(existing) => {
+        Some(mut existing) => {
             matcher.claim(existing.id);
+            if pending.ids.contains(&existing.id) {
+                // Created earlier in this file: stored first, and read as
+                // the database has it.
+                pending.flush(db, owner).await?;
+                existing = owner.get::<contact::Entity>(db, existing.id).await?;
+            }
             let patch = filled(&existing, &[&incoming]);
             if patch == UpdateContact::default() {
                 return Ok(Outcome::Skipped(existing.id));
@@ -400,18 +440,19 @@ async fn import_contacts(
 ) -> Result<ImportReport, AppError> {
     let mut report = ImportReport::default();
     let mut matcher = Matcher::load(domain.reader(), owner, false).await?;
+    let mut pending = Pending::default();
     let mut records = records.into_iter().peekable();
     while records.peek().is_some() {
         let txn = db::begin_write(domain.writer()).await?;
         let started = Instant::now();
         let mut created = Vec::new();
-        while started.elapsed() < CHUNK_TIME {
+        while started.elapsed() < CHUNK_TIME && pending.rows.len() < CHUNK_ROWS {
             let Some((position, record)) = records.next() else {
                 break;
             };
             let outcome = match record {
                 Err(message) => Err(message),
-                Ok(input) => upsert_contact(&txn, owner, &mut matcher, input, true)
+                Ok(input) => upsert_contact(&txn, owner, &mut matcher, &mut pending, input, true)
                     .await
                     .map_err(describe),
             };
@@ -425,6 +466,7 @@ async fn import_contacts(
                 Err(message) => report.error(ImportError::at(position, message)),
             }
         }
+        pending.flush(&txn, owner).await?;
         if dry_run {
             txn.rollback().await?;
             matcher.imagined.extend(created);

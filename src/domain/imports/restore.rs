@@ -16,7 +16,7 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ImportError, ImportReport, Matcher, describe, upsert_contact};
+use super::{ImportError, ImportReport, Matcher, Pending, describe, upsert_contact};
 use crate::domain::contacts::CreateContact;
 use crate::domain::enums::{IntersectionKind, IntersectionOrigin, IntersectionStatus};
 use crate::domain::export::{CSV_COLUMNS, FORMAT, VERSION};
@@ -114,22 +114,17 @@ pub async fn restore(
             Ok(patch) => {
                 profile::update(db, owner, patch, |_| Ok(()))
                     .await
-                    .map_err(|e| {
-                        report
-                            .errors
-                            .push(ImportError::at_path("profile".into(), describe(e)))
-                    })
+                    .map_err(|e| report.error(ImportError::at_path("profile".into(), describe(e))))
                     .ok();
             }
-            Err(e) => report
-                .errors
-                .push(ImportError::at_path("profile".into(), e.to_string())),
+            Err(e) => report.error(ImportError::at_path("profile".into(), e.to_string())),
         }
     }
 
     // Contacts match those that existed before, not each other, and each
     // existing one at most once: two people of the same name stay two.
     let mut matcher = Matcher::load(db, owner, true).await?;
+    let mut pending = Pending::default();
     let mut contacts: HashMap<Uuid, Uuid> = HashMap::new();
     for (i, c) in list(&doc, "contacts").iter().enumerate() {
         let path = format!("contacts[{i}]");
@@ -137,7 +132,7 @@ pub async fn restore(
             .map_err(|e| e.to_string());
         let outcome = match input {
             Err(message) => Err(message),
-            Ok(input) => upsert_contact(db, owner, &mut matcher, input, false)
+            Ok(input) => upsert_contact(db, owner, &mut matcher, &mut pending, input, false)
                 .await
                 .map_err(describe),
         };
@@ -151,6 +146,9 @@ pub async fn restore(
             Err(message) => report.error(ImportError::at_path(path, message)),
         }
     }
+
+    // What follows refers to the contacts.
+    pending.flush(db, owner).await?;
 
     let mut goals_map: HashMap<Uuid, Uuid> = HashMap::new();
     for (i, g) in list(&doc, "goals").iter().enumerate() {
@@ -187,9 +185,7 @@ pub async fn restore(
         let input = match serde_json::from_value::<CreateGoal>(fields.into()) {
             Ok(input) => input,
             Err(e) => {
-                report
-                    .errors
-                    .push(ImportError::at_path(path, e.to_string()));
+                report.error(ImportError::at_path(path, e.to_string()));
                 continue;
             }
         };
@@ -252,9 +248,7 @@ pub async fn restore(
         let input = match serde_json::from_value::<CreateInteraction>(fields.into()) {
             Ok(input) => input,
             Err(e) => {
-                report
-                    .errors
-                    .push(ImportError::at_path(path, e.to_string()));
+                report.error(ImportError::at_path(path, e.to_string()));
                 continue;
             }
         };
@@ -289,9 +283,7 @@ pub async fn restore(
         let input = match serde_json::from_value::<CreateOwnConcept>(fields.into()) {
             Ok(input) => input,
             Err(e) => {
-                report
-                    .errors
-                    .push(ImportError::at_path(path, e.to_string()));
+                report.error(ImportError::at_path(path, e.to_string()));
                 continue;
             }
         };

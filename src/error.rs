@@ -286,19 +286,44 @@ impl From<DbErr> for AppError {
             _ => {}
         }
         let text = err.to_string();
-        let unavailable = matches!(err, DbErr::ConnectionAcquire(_) | DbErr::Conn(_))
-            || text.contains("database is locked")
-            || text.contains("PoolTimedOut")
-            || text.contains("pool timed out")
-            || text.contains("Connection refused")
-            || text.contains("connection closed")
-            || text.contains("terminating connection")
-            || text.contains("statement timeout");
+        let unavailable = is_unavailable(&err);
         if unavailable {
             Self::Unavailable(text)
         } else {
             Self::Internal(text)
         }
+    }
+}
+
+/// Whether the database is gone, busy or out of time (a 503: try again)
+/// rather than refusing this request: decided by the driver's error kind and
+/// the databases' own codes, not by their messages.
+fn is_unavailable(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let driver = match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => e,
+        _ => return false,
+    };
+    match driver.as_ref() {
+        Error::PoolTimedOut
+        | Error::PoolClosed
+        | Error::Io(_)
+        | Error::Tls(_)
+        | Error::Protocol(_)
+        | Error::WorkerCrashed => true,
+        Error::Database(db) => db.code().is_some_and(|code| {
+            matches!(
+                code.as_ref(),
+                // SQLite: busy, locked (and their extended codes).
+                "5" | "6" | "261" | "262" | "517" | "773"
+                // PostgreSQL: statement timeout or cancel, shutting down,
+                // cannot connect now, too many connections, lock timeout.
+                | "57014" | "57P01" | "57P02" | "57P03" | "53300" | "55P03"
+            ) || code.starts_with("08") // PostgreSQL: connection exception
+        }),
+        _ => false,
     }
 }
 
@@ -352,6 +377,87 @@ mod tests {
         let problem = AppError::internal("password=hunter2 at db.rs:42").to_problem();
         assert_eq!(problem.status, 500);
         assert!(!problem.detail.contains("hunter2"));
+    }
+
+    /// Database text names constraints and tables: clients get our words.
+    #[actix_web::test]
+    async fn database_errors_are_told_in_our_own_words() {
+        use sea_orm::{ConnectionTrait, Database};
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        db.execute_unprepared(
+            "PRAGMA foreign_keys = ON; \
+             CREATE TABLE owners (id INTEGER PRIMARY KEY); \
+             CREATE TABLE secret_things (id INTEGER PRIMARY KEY, \
+               owner INTEGER NOT NULL REFERENCES owners (id)); \
+             INSERT INTO owners VALUES (1); INSERT INTO secret_things VALUES (1, 1);",
+        )
+        .await
+        .unwrap();
+        let duplicate = db
+            .execute_unprepared("INSERT INTO secret_things VALUES (1, 1)")
+            .await
+            .unwrap_err();
+        let problem = AppError::from(duplicate).to_problem();
+        assert_eq!((problem.status, problem.code.as_str()), (409, "conflict"));
+        let orphan = db
+            .execute_unprepared("INSERT INTO secret_things VALUES (2, 99)")
+            .await
+            .unwrap_err();
+        let gone = AppError::from(orphan);
+        assert!(gone.is_reference_gone());
+        let problem = gone.to_problem();
+        assert_eq!(problem.status, 409);
+        for problem in [
+            problem,
+            AppError::from(DbErr::Custom("x".into())).to_problem(),
+        ] {
+            let text = format!("{} {}", problem.title, problem.detail).to_lowercase();
+            for leak in [
+                "secret_things",
+                "constraint",
+                "unique",
+                "foreign key",
+                "sqlite",
+            ] {
+                assert!(!text.contains(leak), "{leak} in {text}");
+            }
+        }
+    }
+
+    /// A database busy with another writer is a 503 (try again), known by
+    /// SQLite's code rather than its message.
+    #[actix_web::test]
+    async fn a_busy_database_is_unavailable_not_an_internal_error() {
+        use sea_orm::{ConnectOptions, ConnectionTrait, Database, TransactionTrait};
+        let path = std::env::temp_dir().join(format!("rapport-busy-{}.db", uuid::Uuid::now_v7()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let connect = || {
+            let mut options = ConnectOptions::new(url.clone());
+            options.max_connections(1).sqlx_logging(false);
+            Database::connect(options)
+        };
+        let (holder, other) = (connect().await.unwrap(), connect().await.unwrap());
+        holder
+            .execute_unprepared("CREATE TABLE t (x INTEGER)")
+            .await
+            .unwrap();
+        other
+            .execute_unprepared("PRAGMA busy_timeout = 0")
+            .await
+            .unwrap();
+        let txn = holder.begin().await.unwrap();
+        txn.execute_unprepared("INSERT INTO t VALUES (1)")
+            .await
+            .unwrap();
+        let busy = other
+            .execute_unprepared("INSERT INTO t VALUES (2)")
+            .await
+            .unwrap_err();
+        assert!(matches!(AppError::from(busy), AppError::Unavailable(_)));
+        txn.rollback().await.unwrap();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
     }
 
     #[test]

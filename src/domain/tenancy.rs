@@ -53,11 +53,7 @@ impl Owner {
         db: &impl ConnectionTrait,
         id: Uuid,
     ) -> Result<E::Model, AppError> {
-        self.find::<E>()
-            .filter(E::ID.eq(id))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::not_found(E::NAME))
+        one_or_404::<E>(db, self.find::<E>().filter(E::ID.eq(id))).await
     }
 
     /// One row by id, or a 404, for a change that depends on what it holds
@@ -70,12 +66,8 @@ impl Owner {
         db: &impl ConnectionTrait,
         id: Uuid,
     ) -> Result<E::Model, AppError> {
-        self.find::<E>()
-            .filter(E::ID.eq(id))
-            .lock_exclusive()
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::not_found(E::NAME))
+        let query = self.find::<E>().filter(E::ID.eq(id)).lock_exclusive();
+        one_or_404::<E>(db, query).await
     }
 
     /// Whether row `id` exists and is mine, reading only its id.
@@ -180,4 +172,15 @@ impl Owned for entity::user::Entity {
 impl OwnedById for entity::user::Entity {
     const ID: Self::Column = entity::user::Column::Id;
     const NAME: &'static str = "user";
+}
+
+/// The row `query` finds, or a 404 naming what `E` is.
+async fn one_or_404<E: OwnedById>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+) -> Result<E::Model, AppError> {
+    query
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found(E::NAME))
 }

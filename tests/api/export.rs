@@ -146,12 +146,7 @@ async fn exports_cannot_attack_their_reader() {
     )
     .await;
 
-    let csv = app
-        .get("/api/v1/export?format=csv", t)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text("/api/v1/export?format=csv", t).await;
     for line in csv.split("\r\n").skip(1).filter(|l| !l.is_empty()) {
         let cell = line.trim_start_matches('"');
         assert!(
@@ -162,16 +157,8 @@ async fn exports_cannot_attack_their_reader() {
     // The CSV import reads the export back as it was.
     let other = app.register().await;
     let res = app
-        .request(
-            reqwest::Method::POST,
-            "/api/v1/imports?format=csv",
-            Some(&other.access_token),
-        )
-        .header("Content-Type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
+        .import(&other.access_token, "format=csv", "text/csv", csv)
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let listed = app
         .get_json("/api/v1/contacts?limit=50", &other.access_token)
@@ -188,12 +175,7 @@ async fn exports_cannot_attack_their_reader() {
     expected.sort();
     assert_eq!(imported, expected);
 
-    let vcard = app
-        .get("/api/v1/export?format=vcard", t)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let vcard = app.get_text("/api/v1/export?format=vcard", t).await;
     let unfolded = vcard.replace("\r\n ", "");
     for line in unfolded.split(['\r', '\n']) {
         assert!(
@@ -216,13 +198,7 @@ async fn exports_of_many_pages_hold_every_contact_once_in_order() {
     for n in 0..people {
         csv.push_str(&format!("Person {n:04}\n"));
     }
-    let res = app
-        .request(reqwest::Method::POST, "/api/v1/imports?format=csv", Some(t))
-        .header("Content-Type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
+    let res = app.import(t, "format=csv", "text/csv", csv).await;
     assert_eq!(res.status(), StatusCode::OK);
 
     let document = app.get_json("/api/v1/export", t).await;
@@ -239,22 +215,12 @@ async fn exports_of_many_pages_hold_every_contact_once_in_order() {
     assert_eq!(document["format"], "rapport.export");
     assert!(document["profile"].is_object() && document["vocabulary"].is_array());
 
-    let csv = app
-        .get("/api/v1/export?format=csv", t)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let csv = app.get_text("/api/v1/export?format=csv", t).await;
     assert_eq!(
         csv.split("\r\n").filter(|l| !l.is_empty()).count(),
         people + 1
     );
-    let vcard = app
-        .get("/api/v1/export?format=vcard", t)
-        .await
-        .text()
-        .await
-        .unwrap();
+    let vcard = app.get_text("/api/v1/export?format=vcard", t).await;
     assert_eq!(vcard.matches("BEGIN:VCARD").count(), people);
     assert_eq!(vcard.matches("END:VCARD").count(), people);
 }

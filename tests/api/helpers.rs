@@ -253,6 +253,33 @@ impl TestApp {
         res.json().await.unwrap()
     }
 
+    /// The body of a 200 as text (an export in vCard or CSV).
+    pub async fn get_text(&self, path: &str, token: &str) -> String {
+        let res = self.get(path, token).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.text().await.unwrap()
+    }
+
+    /// `POST /imports?{query}` with `body` as a file of `content_type`.
+    pub async fn import(
+        &self,
+        token: &str,
+        query: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> Response {
+        self.request(
+            Method::POST,
+            &format!("/api/v1/imports?{query}"),
+            Some(token),
+        )
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+    }
+
     /// Asserts the server still answers `/health/live` (after abuse).
     pub async fn assert_live(&self) {
         let res = self.client.get(self.url("/health/live")).send().await;

@@ -20,16 +20,7 @@ async fn import(
     content_type: &str,
     body: impl Into<reqwest::Body>,
 ) -> reqwest::Response {
-    app.request(
-        reqwest::Method::POST,
-        &format!("/api/v1/imports?{query}"),
-        Some(token),
-    )
-    .header("Content-Type", content_type)
-    .body(body)
-    .send()
-    .await
-    .unwrap()
+    app.import(token, query, content_type, body).await
 }
 
 async fn report(res: reqwest::Response) -> Value {

@@ -171,11 +171,7 @@ async fn writes_with_a_deleted_accounts_token_get_401() {
         );
     }
     let res = app
-        .request(Method::POST, "/api/v1/imports?format=csv", Some(t))
-        .header("Content-Type", "text/csv")
-        .body("full_name\nAda\n")
-        .send()
-        .await
-        .unwrap();
+        .import(t, "format=csv", "text/csv", "full_name\nAda\n")
+        .await;
     assert_problem(res, 401, "account_deleted").await;
 }

@@ -37,7 +37,9 @@ pub struct Register {
     /// Login email; stored lowercased. Unique.
     #[schema(example = "ada@example.com", max_length = 254)]
     pub email: String,
-    /// At least 10 characters.
+    /// At least 10 characters, and not easy to guess: common passwords, words
+    /// with the usual substitutions, keyboard patterns, repeats, sequences,
+    /// dates, and your own email or name are refused (422).
     #[schema(example = "correct horse battery", min_length = 10, max_length = 256)]
     pub password: String,
     /// Your name.
@@ -143,6 +145,9 @@ pub async fn register(
             "password",
             format!("must be at most {MAX_PASSWORD_CHARS} characters"),
         );
+    } else if let Some(weakness) = password::weakness(&input.password, &[&input.email, &input.name])
+    {
+        v.error("password", weakness);
     }
     v.finish()?;
 

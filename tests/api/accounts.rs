@@ -287,3 +287,42 @@ async fn a_missing_token_is_a_401_with_a_challenge() {
         .unwrap();
     assert_problem(basic, 401, "invalid_token").await;
 }
+
+/// A password must not be easy to guess: common ones, patterns and the
+/// account's own email or name are refused, each with the reason.
+#[tokio::test]
+async fn register_refuses_passwords_that_are_easy_to_guess() {
+    let app = spawn_app().await;
+    for weak in [
+        "password1234",
+        "qwertyuiop12",
+        "000000000000",
+        "grace.hopper1",
+    ] {
+        let res = app
+            .post(
+                "/api/v1/auth/register",
+                None,
+                &json!({"email": "grace.hopper@example.com", "password": weak, "name": "Grace Hopper"}),
+            )
+            .await;
+        let problem = assert_problem(res, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], "password", "{weak}");
+        assert!(
+            problem["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("too easy to guess"),
+            "{problem}"
+        );
+    }
+    let res = app
+        .post(
+            "/api/v1/auth/register",
+            None,
+            &json!({"email": "grace.hopper@example.com", "password": "compilers sail at dawn",
+                    "name": "Grace Hopper"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}

@@ -221,11 +221,15 @@ where
 }
 
 /// Writes every `E` of the owner as `write` has it, page by page, in
-/// (`time`, `id`) order; `key` gives a row's place in that order.
+/// (`time`, `id`) order; `key` gives a row's place in that order. Stops
+/// reading once the client has gone.
 macro_rules! each_page {
-    ($db:expr, $owner:expr, $entity:ty, $filter:expr, $columns:expr, $key:expr, |$rows:ident| $body:block) => {{
+    ($sink:expr, $db:expr, $owner:expr, $entity:ty, $filter:expr, $columns:expr, $key:expr, |$rows:ident| $body:block) => {{
         let mut after = None;
         loop {
+            if $sink.gone() {
+                break;
+            }
             let $rows = page::<$entity>($db, $owner, $filter, $columns, after).await?;
             let full = $rows.len() as u64 == PAGE;
             after = $rows.last().map($key);
@@ -271,6 +275,7 @@ async fn write_json(
     sink.write(b",\"contacts\":[").await.ok();
     let mut first = true;
     each_page!(
+        sink,
         db,
         owner,
         contact::Entity,
@@ -286,6 +291,7 @@ async fn write_json(
     let lexicon = crate::domain::vocabulary::lexicon(db, owner).await?;
     let mut first = true;
     each_page!(
+        sink,
         db,
         owner,
         goal::Entity,
@@ -301,6 +307,7 @@ async fn write_json(
     sink.write(b"],\"interactions\":[").await.ok();
     let mut first = true;
     each_page!(
+        sink,
         db,
         owner,
         interaction::Entity,
@@ -336,6 +343,7 @@ async fn write_json(
         .add(intersection::Column::Origin.eq(IntersectionOrigin::Recorded.as_str()));
     let mut first = true;
     each_page!(
+        sink,
         db,
         owner,
         intersection::Entity,
@@ -350,6 +358,7 @@ async fn write_json(
     sink.write(b"],\"introductions\":[").await.ok();
     let mut first = true;
     each_page!(
+        sink,
         db,
         owner,
         introduction_decision::Entity,
@@ -368,6 +377,7 @@ async fn write_json(
     sink.write(b"],\"vocabulary\":[").await.ok();
     let mut first = true;
     each_page!(
+        sink,
         db,
         owner,
         own_concept::Entity,
@@ -394,6 +404,7 @@ async fn write_contacts(
         sink.write(csv_header().as_bytes()).await.ok();
     }
     each_page!(
+        sink,
         db,
         owner,
         contact::Entity,
@@ -401,9 +412,6 @@ async fn write_contacts(
         (contact::Column::CreatedAt, contact::Column::Id),
         |c: &contact::Model| (c.created_at, c.id),
         |rows| {
-            if sink.gone() {
-                return Ok(());
-            }
             let contacts: Vec<Contact> = rows.into_iter().map(Contact::from).collect();
             let text = match format {
                 ExportFormat::Csv => csv_rows(&contacts),

@@ -17,8 +17,9 @@ fn main() {
     if args.first().is_some_and(|a| a == "--sweep") {
         return sweep(&args[1..]);
     }
-    for path in args {
-        let set = LabelledSet::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut totals = (0usize, 0usize, 0usize);
+    for path in &args {
+        let set = LabelledSet::parse(&std::fs::read_to_string(path).unwrap()).unwrap();
         let (items, keys) = set.items();
         let by_key: HashMap<&str, &Item> = items
             .iter()
@@ -32,10 +33,13 @@ fn main() {
             report.recall(),
             report.precision()
         );
+        totals.0 += report.positives;
+        totals.1 += report.positives - report.false_negatives.len();
+        totals.2 += report.returned();
         let show = |key: &str| {
             let item = by_key[key];
             let concepts: Vec<String> = lexicon
-                .concepts_in(&item.text, &item.tags)
+                .concepts_in(&item.text, &item.tags, item.facet)
                 .iter()
                 .map(|m| lexicon.concept(m.concept).id.clone())
                 .collect();
@@ -109,9 +113,22 @@ fn main() {
             } else {
                 "topic only"
             };
+            if *ok && std::env::var("SHOW_TP").is_ok() {
+                println!(
+                    "TP {a} / {b} [{class}]: {}\n   {}\n   {}",
+                    explain(a, b),
+                    show(a),
+                    show(b)
+                );
+            }
+            let who = if a.starts_with("me") || b.starts_with("me") {
+                "me"
+            } else {
+                "intro"
+            };
             *table
                 .entry((
-                    format!("{facets} {class}"),
+                    format!("{who} {facets} {class}"),
                     if *ok { "right" } else { "wrong" },
                 ))
                 .or_default() += 1;
@@ -136,6 +153,14 @@ fn main() {
             );
         }
     }
+    println!(
+        "overall: recall {:.3} precision {:.3} ({} of {} positives, {} returned)",
+        totals.1 as f64 / totals.0 as f64,
+        totals.1 as f64 / totals.2 as f64,
+        totals.1,
+        totals.0,
+        totals.2
+    );
 }
 
 /// Recall and precision at several thresholds, from every pair that may meet

@@ -113,6 +113,17 @@ string_enum!(
     }
 );
 
+impl GoalKind {
+    /// How the intersections engine reads a goal or an offer stored with
+    /// `kind` (an unknown kind as a goal).
+    pub fn facet_of(kind: &str) -> crate::intersections::Facet {
+        match GoalKind::parse(kind) {
+            Some(GoalKind::Offer) => crate::intersections::Facet::Offer,
+            _ => crate::intersections::Facet::Goal,
+        }
+    }
+}
+
 string_enum!(
     /// How far away a goal is.
     Horizon {

@@ -462,6 +462,73 @@ mod builtin {
         );
     }
 
+    /// The concepts the built-in vocabulary reads in an item.
+    fn read(text: &str, facet: Facet) -> Vec<String> {
+        let lexicon = Lexicon::builtin();
+        lexicon
+            .concepts_in(text, &[], facet)
+            .iter()
+            .map(|m| lexicon.concept(m.concept).id.clone())
+            .collect()
+    }
+
+    #[test]
+    fn an_offer_gives_what_its_words_might_read_as_sought() {
+        let words = "Mentoring 2-3 PMs who want to become product leaders";
+        assert!(read(words, GOAL).contains(&"seeking_mentorship".to_owned()));
+        let offered = read(words, OFFER);
+        assert!(offered.contains(&"mentoring".to_owned()), "{offered:?}");
+        assert!(!offered.contains(&"seeking_mentorship".to_owned()));
+        let n = builtin(&[
+            (ME, GOAL, "Looking for a mentor as a new product manager"),
+            (contact(1), OFFER, words),
+        ]);
+        assert_eq!(found(&n), vec![(Kind::TheyCanHelp, 0, 1)]);
+    }
+
+    #[test]
+    fn a_role_wanted_is_hiring_though_the_role_names_a_field_too() {
+        let wanted = read("Part-time barista wanted", GOAL);
+        assert!(wanted.contains(&"hiring".to_owned()), "{wanted:?}");
+        assert!(wanted.contains(&"coffee".to_owned()), "{wanted:?}");
+        assert!(!read("I love a good barista", GOAL).contains(&"hiring".to_owned()));
+    }
+
+    #[test]
+    fn working_on_ones_speaking_meets_coaching_not_every_lineup() {
+        let n = builtin(&[
+            (ME, GOAL, "Sharpen my speaking before budget debates"),
+            (
+                contact(1),
+                OFFER,
+                "Coaching for first-time speakers, two free sessions",
+            ),
+            (
+                contact(2),
+                GOAL,
+                "Looking for speakers for our health equity summit",
+            ),
+            (
+                contact(3),
+                GOAL,
+                "Give a talk at a health conference this year",
+            ),
+        ]);
+        let found = found(&n);
+        assert!(found.contains(&(Kind::TheyCanHelp, 0, 1)), "{found:?}");
+        assert!(
+            !found.iter().any(|&(_, _, theirs)| theirs == 2),
+            "{found:?}"
+        );
+        let introduced = introduced(&n);
+        assert!(
+            introduced
+                .iter()
+                .any(|&(_, a, b)| (a, b) == (2, 3) || (a, b) == (3, 2)),
+            "{introduced:?}"
+        );
+    }
+
     #[test]
     fn generic_words_tie_nothing_together() {
         let n = builtin(&[

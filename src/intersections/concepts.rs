@@ -4,6 +4,7 @@
 //! phrase; then ambiguous words, each counting only in the company its sense
 //! asks for; what is left are words.
 
+use super::Facet;
 use super::text;
 use super::vocabulary::{FORWARD_WINDOW, Lexicon, SenseRule, is_little_word, key};
 
@@ -90,6 +91,11 @@ impl Lexicon {
         // Positions of the tokens phrases are matched on: little words skipped.
         let content: Vec<usize> = (0..tokens.len()).filter(|&i| !tokens[i].little).collect();
         let mut found: Vec<(usize, Mention)> = Vec::new();
+        // The span (first content position, length) of the phrase that took
+        // each content position: a sense word may still read a phrase of the
+        // same span ("barista" is coffee, and in "barista wanted" hiring too),
+        // never part of a longer one.
+        let mut phrase_at: Vec<Option<(usize, usize)>> = vec![None; content.len()];
 
         let mut at = 0;
         while at < content.len() {
@@ -117,6 +123,7 @@ impl Lexicon {
             for position in &content[at..at + rule.keys.len()] {
                 tokens[*position].used = true;
             }
+            phrase_at[at..at + rule.keys.len()].fill(Some((at, rule.keys.len())));
             at += rule.keys.len();
         }
 
@@ -129,8 +136,10 @@ impl Lexicon {
             for rule in rules {
                 // A concept counts once per word, however many of its senses
                 // the word has ("bank" and "banks" are one key).
-                if fired.contains(&rule.concept) || !span_matches(&tokens, &content, at, &rule.keys)
-                {
+                let same_span = phrase_at[at] == Some((at, rule.keys.len()));
+                let free = span_matches(&tokens, &content, at, &rule.keys)
+                    || (same_span && span_keys_match(&tokens, &content, at, &rule.keys));
+                if fired.contains(&rule.concept) || !free {
                     continue;
                 }
                 let (first, last) = (content[at], content[at + rule.keys.len() - 1]);
@@ -166,17 +175,45 @@ impl Lexicon {
 }
 
 impl Lexicon {
-    /// The concepts read in a text and its tags, each once with the first
-    /// words that said it, in order of appearance (text first): how an item
-    /// was understood.
-    pub fn concepts_in(&self, text: &str, tags: &[String]) -> Vec<Mention> {
+    /// What a text of an item with `facet` says: in an offer, a concept with
+    /// an `offered_as` reads as that one (an offer gives what the words
+    /// alone might read as sought).
+    pub fn read_as(&self, text: &str, facet: Facet) -> Reading {
+        let mut reading = self.read(text);
+        if facet == Facet::Offer {
+            for mention in &mut reading.mentions {
+                if let Some(given) = self.concept(mention.concept).offered_as {
+                    mention.concept = given;
+                }
+            }
+        }
+        reading
+    }
+
+    /// The concepts read in the text and tags of an item with `facet`, each
+    /// once with the first words that said it, in order of appearance (text
+    /// first): how the item was understood.
+    pub fn concepts_in(&self, text: &str, tags: &[String], facet: Facet) -> Vec<Mention> {
         let mut seen = std::collections::HashSet::new();
         std::iter::once(text)
             .chain(tags.iter().map(String::as_str))
-            .flat_map(|part| self.read(part).mentions)
+            .flat_map(|part| self.read_as(part, facet).mentions)
             .filter(|mention| seen.insert(mention.concept))
             .collect()
     }
+}
+
+/// Whether `keys` match the content tokens from `at` on, used or not, all in
+/// one clause.
+fn span_keys_match(tokens: &[Token], content: &[usize], at: usize, keys: &[u32]) -> bool {
+    let Some(positions) = content.get(at..at + keys.len()) else {
+        return false;
+    };
+    let clause = tokens[positions[0]].clause;
+    positions.iter().zip(keys).all(|(&position, &wanted)| {
+        let token = &tokens[position];
+        token.clause == clause && token.key == Some(wanted)
+    })
 }
 
 /// Whether `keys` match the unused content tokens from `at` on, all in one
@@ -274,6 +311,7 @@ mod tests {
             senses,
             complements: Vec::new(),
             broader: Vec::new(),
+            offered_as: None,
             kind: None,
         };
         let vocabulary = Vocabulary {

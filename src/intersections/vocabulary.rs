@@ -54,6 +54,12 @@ pub struct ConceptDef {
     pub complements: Vec<String>,
     #[serde(default)]
     pub broader: Vec<String>,
+    /// The concept this one is read as in an offer: an offer is what its
+    /// holder gives, so the seeking side of a relation read there ("Mentoring
+    /// PMs who want to become leaders" read as wanting a mentor) is its
+    /// giving side.
+    #[serde(default)]
+    pub offered_as: Option<String>,
     /// `activity` or `topic` (or `place`); by default, the file's.
     pub kind: Option<ConceptKind>,
 }
@@ -192,7 +198,8 @@ impl Vocabulary {
             }
         }
         for concept in &self.concepts {
-            for other in concept.complements.iter().chain(&concept.broader) {
+            let relations = concept.complements.iter().chain(&concept.broader);
+            for other in relations.chain(&concept.offered_as) {
                 if !ids.contains(other.as_str()) {
                     return Err(format!("concept {} names unknown {other}", concept.id));
                 }
@@ -335,6 +342,8 @@ pub struct ConceptInfo {
     /// Concept indexes; symmetric (a complement of b means b of a).
     pub complements: Vec<u32>,
     pub broader: Vec<u32>,
+    /// See [`ConceptDef::offered_as`].
+    pub offered_as: Option<u32>,
     pub kind: ConceptKind,
     /// Defined by the user rather than the built-in vocabulary.
     pub own: bool,
@@ -430,6 +439,7 @@ impl Lexicon {
                         senses: Vec::new(),
                         complements: concept.complements.clone(),
                         broader: Vec::new(),
+                        offered_as: None,
                         kind: None,
                     };
                     definitions.push((definition, true));
@@ -455,6 +465,10 @@ impl Lexicon {
                     .iter()
                     .filter_map(|id| index.get(id).copied())
                     .collect(),
+                offered_as: concept
+                    .offered_as
+                    .as_ref()
+                    .and_then(|id| index.get(id).copied()),
                 kind: concept.kind.unwrap_or_default(),
                 own: *own,
             })
@@ -656,6 +670,7 @@ pub fn check_user_concept(
                 senses: Vec::new(),
                 complements: Vec::new(),
                 broader: Vec::new(),
+                offered_as: None,
                 kind: None,
             };
             check_definition(&definition).map_err(|message| ("id", message))?;
@@ -745,6 +760,7 @@ mod tests {
             senses: Vec::new(),
             complements: Vec::new(),
             broader: Vec::new(),
+            offered_as: None,
             kind: None,
         }
     }

@@ -78,7 +78,7 @@ impl Goal {
             None => g.title.clone(),
         };
         let concepts = lexicon
-            .concepts_in(&text, &g.topics.0)
+            .concepts_in(&text, &g.topics.0, GoalKind::facet_of(&g.kind))
             .into_iter()
             .map(|mention| {
                 let concept = lexicon.concept(mention.concept);

@@ -117,10 +117,7 @@ pub(crate) fn goal_item(
     Item {
         id,
         holder: contact_id.map_or(Holder::Me, Holder::Contact),
-        facet: match GoalKind::parse(kind) {
-            Some(GoalKind::Offer) => Facet::Offer,
-            _ => Facet::Goal,
-        },
+        facet: GoalKind::facet_of(kind),
         text,
         tags: topics,
     }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use super::super::concepts::{Mention, Reading};
 use super::super::text::{self, Analyzer};
 use super::super::vocabulary::{BROADER_SHARE, Gate, Lexicon};
-use super::super::{CONCEPT_WEIGHT, DETAIL_SHARE, TAG_WEIGHT, Via, WORD_WEIGHT};
+use super::super::{CONCEPT_WEIGHT, DETAIL_SHARE, Facet, TAG_WEIGHT, Via, WORD_WEIGHT};
 
 /// No surface: the term is a word or a tag, named by the term itself.
 pub(super) const NO_SURFACE: u32 = u32::MAX;
@@ -26,7 +26,7 @@ pub(super) struct Read {
     tags: Vec<(String, Reading)>,
 }
 
-pub(super) fn read(lexicon: &Lexicon, item_text: &str, tags: &[String]) -> Read {
+pub(super) fn read(lexicon: &Lexicon, item_text: &str, tags: &[String], facet: Facet) -> Read {
     let mut normalised: Vec<String> = tags
         .iter()
         .map(|raw| text::tag(raw))
@@ -35,13 +35,14 @@ pub(super) fn read(lexicon: &Lexicon, item_text: &str, tags: &[String]) -> Read 
     normalised.sort_unstable();
     normalised.dedup();
     let (title, detail) = item_text.split_once('\n').unwrap_or((item_text, ""));
+    let read = |text: &str| lexicon.read_as(text, facet);
     Read {
-        title: lexicon.read(title),
-        detail: lexicon.read(detail),
+        title: read(title),
+        detail: read(detail),
         tags: normalised
             .into_iter()
             .map(|tag| {
-                let reading = lexicon.read(&tag);
+                let reading = read(&tag);
                 (tag, reading)
             })
             .collect(),

@@ -237,7 +237,7 @@ impl Network {
             |_, range| {
                 items[range]
                     .iter()
-                    .map(|item| analysis::read(&lexicon, &item.text, &item.tags))
+                    .map(|item| analysis::read(&lexicon, &item.text, &item.tags, item.facet))
                     .collect()
             },
         );

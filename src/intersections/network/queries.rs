@@ -220,7 +220,7 @@ impl Network {
             Facet::Offer => &[(Facet::Goal, MatchKind::OfferMeetsGoal)],
             Facet::Interests => &[],
         };
-        let read = analysis::read(&self.lexicon, &goal.text, &goal.tags);
+        let read = analysis::read(&self.lexicon, &goal.text, &goal.tags, goal.facet);
         let mut known = KnownTerms {
             network: self,
             surfaces: Surfaces::default(),

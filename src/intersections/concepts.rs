@@ -267,16 +267,14 @@ fn in_company(
     }
     if with.is_empty() {
         // Without any cue to look for, only what stands right by the word
-        // says it means something else ("designer furniture", "designer
-        // brand"), not what a list goes on to name.
-        nearest_without > WITHOUT_ALONE
+        // (within the rule's window, by default `WITHOUT_ALONE`) says it
+        // means something else ("designer furniture", "designer brand"),
+        // not what a list goes on to name.
+        nearest_without > window
     } else {
         nearest_with < nearest_without
     }
 }
-
-/// How near a `without` cue must be to block a sense that has no `with`.
-const WITHOUT_ALONE: usize = 2;
 
 fn surface(tokens: &[Token], span: std::ops::RangeInclusive<usize>) -> String {
     tokens[span]

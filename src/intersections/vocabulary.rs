@@ -369,6 +369,10 @@ pub(super) struct SenseRule {
     pub forward: bool,
 }
 
+/// How near a `without` cue must be to block a sense that has no `with`
+/// cues and no window of its own.
+pub const WITHOUT_ALONE: usize = 2;
+
 /// How far after a sense of weak words its cue may come.
 pub const FORWARD_WINDOW: usize = 3;
 
@@ -599,7 +603,13 @@ impl Compiler {
             concept,
             with,
             without,
-            window: sense.window.unwrap_or(DEFAULT_WINDOW),
+            // Without `with` cues, only a `without` cue right by the word
+            // blocks it, unless the sense says how far to look.
+            window: sense.window.unwrap_or(if sense.with.is_empty() {
+                WITHOUT_ALONE
+            } else {
+                DEFAULT_WINDOW
+            }),
             forward,
         });
     }

@@ -29,8 +29,7 @@
 //! job seeking in the other) as if they were shared, plus [`TAG_BONUS`] per
 //! shared tag, capped at 1 and rounded to 4 decimals. Two rules then lower
 //! it: *gated* concepts (hiring, selling, moving) count only when the pair
-//! also shares another concept or a tag ([`GATE_FLOOR`], [`GATE_SHARE`]; a
-//! leftover word is no company), two goals or
+//! also shares something else ([`GATE_FLOOR`], [`GATE_SHARE`]), two goals or
 //! offers whose *activities* neither match nor complete each other keep
 //! [`MISMATCH_SHARE`] of it, and those that meet on topics alone (one of
 //! them names no activity) keep [`TOPIC_ONLY_SHARE`]. A pair is an intersection when its score

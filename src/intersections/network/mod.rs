@@ -107,7 +107,6 @@ impl Bits {
     const TAG: u8 = 1;
     const PLACE: u8 = 2;
     const ACTIVITY: u8 = 4;
-    const WORD: u8 = 32;
     const GATE_SHIFT: u8 = 3;
 
     fn of(term: &Term) -> Bits {
@@ -120,9 +119,6 @@ impl Bits {
         }
         if term.activity {
             bits |= Bits::ACTIVITY;
-        }
-        if term.via == Via::Word {
-            bits |= Bits::WORD;
         }
         Bits(bits)
     }
@@ -139,12 +135,8 @@ impl Bits {
         self.0 & Bits::ACTIVITY != 0
     }
 
-    fn word(self) -> bool {
-        self.0 & Bits::WORD != 0
-    }
-
     fn gate(self) -> Gate {
-        match (self.0 & !Bits::WORD) >> Bits::GATE_SHIFT {
+        match self.0 >> Bits::GATE_SHIFT {
             0 => Gate::Open,
             1 => Gate::Topic,
             _ => Gate::Place,

@@ -52,15 +52,13 @@ struct Parts {
     complement: [f64; 3],
     /// The open part that shared places carry.
     places: f64,
-    /// The open part that shared leftover words carry.
-    words: f64,
     tags: u32,
 }
 
 impl Parts {
     /// Which gates are open. Gated concepts count only once what else the
-    /// pair shares (concepts and tags: leftover words are no company)
-    /// reaches [`GATE_FLOOR`] and [`GATE_SHARE`] of the gated part: two people moving meet only when they also share the place
+    /// pair shares reaches [`GATE_FLOOR`] and [`GATE_SHARE`] of the gated
+    /// part: two people moving meet only when they also share the place
     /// (shared places are the company of place-gated concepts, whatever
     /// their own gate); two people hiring or selling, or living in the same
     /// city, only when they also share a field or a market, or a move there
@@ -70,10 +68,7 @@ impl Parts {
         let opens =
             |company: f64, gated: f64| company >= GATE_FLOOR && company >= GATE_SHARE * gated;
         let place = opens(self.places, gated(Gate::Place));
-        // Leftover words are no company: two people hiring who both wrote
-        // "Saturday" do not hire in the same field.
-        let open =
-            self.same[Gate::Open as usize] + self.complement[Gate::Open as usize] - self.words;
+        let open = self.same[Gate::Open as usize] + self.complement[Gate::Open as usize];
         let company = open + if place { gated(Gate::Place) } else { 0.0 };
         let topic = opens(company, gated(Gate::Topic));
         [true, topic, place]
@@ -86,9 +81,6 @@ impl Parts {
                 self.same[c.gate as usize] += c.amount;
                 if bits.place() {
                     self.places += c.amount;
-                }
-                if bits.word() {
-                    self.words += c.amount;
                 }
                 if bits.tag() {
                     self.tags += 1;

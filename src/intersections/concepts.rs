@@ -245,6 +245,7 @@ fn in_company(
     let clause = tokens[first].clause;
     let around = first.saturating_sub(window)..(last + window + 1).min(tokens.len());
     let (mut nearest_with, mut nearest_without) = (usize::MAX, usize::MAX);
+    let mut with_at = usize::MAX;
     for position in around {
         if (first..=last).contains(&position) || tokens[position].clause != clause {
             continue;
@@ -261,9 +262,21 @@ fn in_company(
             nearest_without = nearest_without.min(distance);
         }
         let cue_may_stand_here = !forward || (position > last && distance <= FORWARD_WINDOW);
-        if cue_may_stand_here && with.binary_search(&key).is_ok() {
-            nearest_with = nearest_with.min(distance);
+        if cue_may_stand_here && with.binary_search(&key).is_ok() && distance < nearest_with {
+            nearest_with = distance;
+            with_at = position;
         }
+    }
+    // The object of a weak verb is the head of its phrase: in "looking for a
+    // data analyst role" the cue "analyst" only qualifies "role", which says
+    // otherwise.
+    let qualifies_a_without = |at: usize| {
+        tokens.get(at + 1).is_some_and(|next| {
+            next.clause == clause && next.key.is_some_and(|k| without.binary_search(&k).is_ok())
+        })
+    };
+    if forward && with_at != usize::MAX && qualifies_a_without(with_at) {
+        return false;
     }
     if with.is_empty() {
         // Without any cue to look for, only what stands right by the word

@@ -51,6 +51,7 @@ use crate::routes;
         (name = "intersections", description = include_str!("openapi/intersections.md")),
         (name = "vocabulary", description = "The concepts the intersections engine understands, and your own words for them."),
         (name = "insights", description = "The quality of your network, led by intersections."),
+        (name = "search", description = "People found by anything you wrote about them: their fields, your interactions with them, their goals and offers."),
         (name = "export", description = "Your data, whole: JSON, vCard or CSV."),
         (name = "imports", description = "Bring a network in: LinkedIn, vCard, CSV, or a Rapport export."),
     ),

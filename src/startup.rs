@@ -49,6 +49,10 @@ impl Application {
         let db = db::connect(&settings.database).await?;
         db::migrate(&db).await?;
         let writer = db::connect_writer(&settings.database, &db).await?;
+        let indexed = crate::domain::search::index::backfill(&writer).await?;
+        if indexed > 0 {
+            tracing::info!(indexed, "search documents written for rows that had none");
+        }
         tracing::info!(database = %redact_url(&settings.database.url), "database ready");
 
         let (auth_limiter, login_limiter, api_limiter) = match settings.rate_limit_store {

@@ -13,6 +13,7 @@ pub mod intersection;
 pub mod introduction_decision;
 pub mod own_concept;
 pub mod refresh_token;
+pub mod search_document;
 pub mod tags;
 pub mod user;
 

@@ -9,6 +9,7 @@ mod m20261122_000003_sqlite_planner_statistics;
 mod m20261122_000004_create_goals_and_intersections;
 mod m20261130_000005_concepts_and_decisions;
 mod m20261130_000006_rate_limits;
+mod m20261130_000007_search;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_create_goals_and_intersections::Migration),
             Box::new(m20261130_000005_concepts_and_decisions::Migration),
             Box::new(m20261130_000006_rate_limits::Migration),
+            Box::new(m20261130_000007_search::Migration),
         ]
     }
 }

@@ -19,6 +19,7 @@ pub mod keyset;
 pub mod page;
 pub mod patch;
 pub mod profile;
+pub mod search;
 pub mod tenancy;
 pub mod validate;
 pub mod vocabulary;

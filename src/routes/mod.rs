@@ -15,6 +15,7 @@ pub mod insights;
 pub mod interactions;
 pub mod intersections;
 pub mod me;
+pub mod search;
 pub mod tokens;
 pub mod vocabulary;
 
@@ -30,6 +31,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(intersections::routes)
         .configure(vocabulary::routes)
         .configure(insights::routes)
+        .configure(search::routes)
         .configure(export::routes)
         .configure(imports::routes);
 }

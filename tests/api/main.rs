@@ -22,6 +22,7 @@ mod intersections;
 mod limits;
 mod me;
 mod openapi;
+mod search;
 mod tenancy;
 mod tokens;
 mod vocabulary;

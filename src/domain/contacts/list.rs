@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{contact, contact_tag};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect, Value};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -16,11 +16,11 @@ use crate::domain::context::Fresh;
 use crate::domain::enums::{Source, Stage};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, decode_cursor, encode_cursor};
+use crate::domain::search::{self, SearchQuery};
 use crate::domain::validate;
 use crate::error::AppError;
 
-/// The schema's `maxLength` of `q` and `maximum` of `inactive_for_days`.
-const MAX_Q_CHARS: usize = 200;
+/// The schema's `maximum` of `inactive_for_days`.
 const MAX_INACTIVE_DAYS: u32 = 36_500;
 
 /// The orders a contact list can take; `-` means descending. NULLs (never
@@ -55,8 +55,11 @@ pub enum ContactSort {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ContactFilters {
-    /// Case-insensitive text search in name, headline, company, notes and tags.
-    #[param(max_length = 200)]
+    /// Contacts found by anything written about them: their own text
+    /// fields, interactions they took part in, their goals and offers. The
+    /// language of `GET /search` (words, `"phrase"`, `prefix*`, `-exclude`);
+    /// the other filters and the sort apply as usual.
+    #[param(min_length = 1, max_length = 256, example = "rustconf podcast*")]
     pub q: Option<String>,
     /// An interest tag; repeat it (`tag=a&tag=b`) to require all of them.
     #[serde(default)]
@@ -236,18 +239,6 @@ async fn page(
     ))
 }
 
-fn like_pattern(q: &str) -> LikeExpr {
-    let escaped: String = q
-        .to_lowercase()
-        .chars()
-        .flat_map(|ch| match ch {
-            '%' | '_' | '\\' => vec!['\\', ch],
-            _ => vec![ch],
-        })
-        .collect();
-    LikeExpr::new(format!("%{escaped}%")).escape('\\')
-}
-
 #[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
 pub async fn list(
     db: &impl ConnectionTrait,
@@ -258,16 +249,16 @@ pub async fn list(
     use contact::Column as C;
     let today = Utc::now().date_naive();
     let mut query = owner.find::<contact::Entity>();
-    if let Some(q) = filters.q.as_deref() {
-        validate::query_text("q", q, MAX_Q_CHARS)?;
-    }
-    if let Some(q) = filters
-        .q
-        .as_deref()
-        .map(str::trim)
-        .filter(|q| !q.is_empty())
-    {
-        query = query.filter(Expr::col(C::SearchText).like(like_pattern(q)));
+    let searched = match filters.q.as_deref() {
+        Some(q) => Some(SearchQuery::parse("q", q)?),
+        None => None,
+    };
+    if let Some(searched) = &searched {
+        query = query.filter(search::contacts_matching(
+            db.get_database_backend(),
+            owner,
+            searched,
+        ));
     }
     if filters.tag.len() > 10 {
         return Err(AppError::bad_request(

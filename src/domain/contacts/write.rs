@@ -14,6 +14,7 @@ use super::{Contact, CreateContact, UpdateContact};
 use crate::domain::enums::Stage;
 use crate::domain::intersections::network_changed;
 use crate::domain::patch::required;
+use crate::domain::search;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
 use crate::error::AppError;
@@ -192,6 +193,7 @@ pub(crate) async fn insert(
 ) -> Result<contact::Model, AppError> {
     let row = c.into_active_model().reset_all().insert(db).await?;
     sync_tags(db, owner, &row).await?;
+    search::index::put_contacts(db, owner, std::slice::from_ref(&row)).await?;
     if !row.interests.0.is_empty() {
         network_changed(db, owner).await?;
     }
@@ -235,6 +237,7 @@ pub(crate) async fn insert_many(
             .exec_without_returning(db)
             .await?;
     }
+    search::index::put_contacts(db, owner, &rows).await?;
     if !tags.is_empty() {
         network_changed(db, owner).await?;
     }
@@ -263,6 +266,7 @@ pub async fn update(
         sync_tags(db, owner, &row).await?;
         network_changed(db, owner).await?;
     }
+    search::index::put_contacts(db, owner, std::slice::from_ref(&row)).await?;
     Ok(row.into())
 }
 

@@ -12,6 +12,7 @@ use super::{CreateGoal, Goal, UpdateGoal};
 use crate::domain::enums::GoalStatus;
 use crate::domain::intersections::{contacts_meeting, network_changed, recount};
 use crate::domain::patch::required;
+use crate::domain::search;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
 use crate::domain::vocabulary;
@@ -103,6 +104,7 @@ pub async fn create(
     v.finish()?;
     let row = g.into_active_model().reset_all().insert(db).await?;
     sync_topics(db, owner, &row).await?;
+    search::index::put_goals(db, owner, std::slice::from_ref(&row)).await?;
     network_changed(db, owner).await?;
     tracing::info!(goal_id = %row.id, "goal created");
     Ok(Goal::read(
@@ -135,6 +137,7 @@ pub async fn update(
     if row.topics != current.topics {
         sync_topics(db, owner, &row).await?;
     }
+    search::index::put_goals(db, owner, std::slice::from_ref(&row)).await?;
     network_changed(db, owner).await?;
     Ok(Goal::read(row, &lexicon))
 }

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::{CreateInteraction, FollowUpPatch, Interaction, UpdateInteraction, participants};
 use crate::domain::contacts::derived;
 use crate::domain::patch::required;
+use crate::domain::search;
 use crate::domain::tenancy::{OwnedById, Owner};
 use crate::domain::validate::Validator;
 use crate::error::AppError;
@@ -233,6 +234,7 @@ pub async fn create(
         .unwrap_or_default();
     let row = row.into_active_model().reset_all().insert(db).await?;
     set_participants(db, owner, row.id, &contacts).await?;
+    search::index::put_interaction(db, owner, &row).await?;
     derived::refresh(db, owner, &contacts).await?;
     tracing::info!(interaction_id = %row.id, "interaction recorded");
     Ok(Interaction::new(row, contacts))
@@ -299,6 +301,7 @@ pub async fn update(
     }
     next.updated_at = Utc::now();
     let row = next.into_active_model().reset_all().update(db).await?;
+    search::index::put_interaction(db, owner, &row).await?;
     let contacts = new_contacts.unwrap_or_else(|| current.contact_ids.clone());
     if contacts_changed {
         set_participants(db, owner, id, &contacts).await?;

@@ -1,0 +1,226 @@
+//! Keeping the search documents in step with what they index. Each write
+//! that changes a contact, an interaction or a goal puts its document in the
+//! same transaction ([`put_contacts`], [`put_interaction`], [`put_goal`]);
+//! deletions need nothing (the documents' foreign keys cascade). Rows written
+//! before search existed get their documents at start-up ([`backfill`]).
+
+use entity::{contact, goal, interaction, search_document};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::fields::{self, Field};
+use super::words::push_terms;
+use crate::domain::tenancy::Owner;
+use crate::error::AppError;
+
+/// What a document indexes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Contact,
+    Interaction,
+    Goal,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Contact => "contact",
+            Kind::Interaction => "interaction",
+            Kind::Goal => "goal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Kind> {
+        [Kind::Contact, Kind::Interaction, Kind::Goal]
+            .into_iter()
+            .find(|kind| kind.as_str() == s)
+    }
+}
+
+/// The token every document of `owner` starts with: a query ANDs it in, so
+/// the index itself keeps users apart (and the `owner_id` filter says it
+/// again).
+pub fn owner_token(owner: Uuid) -> String {
+    format!("u{}", owner.simple())
+}
+
+/// Between two fields: a stop word, which no query holds, so that a phrase
+/// never spans the end of one field and the start of the next.
+const FIELD_BREAK: &str = "the";
+
+/// The terms of a document: the owner token, then each field's words.
+fn terms(owner: Uuid, fields: &[Field<'_>]) -> String {
+    let mut terms = owner_token(owner);
+    for field in fields {
+        terms.push(' ');
+        terms.push_str(FIELD_BREAK);
+        push_terms(&mut terms, field.text);
+    }
+    terms
+}
+
+fn document(
+    owner: Uuid,
+    kind: Kind,
+    id: Uuid,
+    fields: &[Field<'_>],
+) -> search_document::ActiveModel {
+    search_document::ActiveModel {
+        owner_id: Set(owner),
+        kind: Set(kind.as_str().to_owned()),
+        contact_id: Set((kind == Kind::Contact).then_some(id)),
+        interaction_id: Set((kind == Kind::Interaction).then_some(id)),
+        goal_id: Set((kind == Kind::Goal).then_some(id)),
+        terms: Set(terms(owner, fields)),
+        ..Default::default()
+    }
+}
+
+/// Replaces the documents of `ids` (of one kind) with `documents`, in rows of
+/// a bounded size.
+async fn replace(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    kind: Kind,
+    ids: &[Uuid],
+    documents: Vec<search_document::ActiveModel>,
+) -> Result<(), AppError> {
+    /// Documents per statement: far under both databases' parameter limits.
+    const CHUNK: usize = 100;
+    let column = match kind {
+        Kind::Contact => search_document::Column::ContactId,
+        Kind::Interaction => search_document::Column::InteractionId,
+        Kind::Goal => search_document::Column::GoalId,
+    };
+    for chunk in ids.chunks(CHUNK) {
+        search_document::Entity::delete_many()
+            .filter(search_document::Column::OwnerId.eq(owner.id()))
+            .filter(column.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    let mut documents = documents.into_iter().peekable();
+    while documents.peek().is_some() {
+        let chunk: Vec<_> = documents.by_ref().take(CHUNK).collect();
+        search_document::Entity::insert_many(chunk).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// Indexes `contacts` (new or changed) as they now stand.
+pub async fn put_contacts(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    contacts: &[contact::Model],
+) -> Result<(), AppError> {
+    let ids: Vec<Uuid> = contacts.iter().map(|c| c.id).collect();
+    let documents = contacts
+        .iter()
+        .map(|c| document(owner.id(), Kind::Contact, c.id, &fields::contact(c)))
+        .collect();
+    replace(db, owner, Kind::Contact, &ids, documents).await
+}
+
+/// Indexes an interaction as it now stands.
+pub async fn put_interaction(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    row: &interaction::Model,
+) -> Result<(), AppError> {
+    let document = document(
+        owner.id(),
+        Kind::Interaction,
+        row.id,
+        &fields::interaction(row),
+    );
+    replace(db, owner, Kind::Interaction, &[row.id], vec![document]).await
+}
+
+/// Indexes goals (or offers) as they now stand.
+pub async fn put_goals(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    rows: &[goal::Model],
+) -> Result<(), AppError> {
+    let ids: Vec<Uuid> = rows.iter().map(|g| g.id).collect();
+    let documents = rows
+        .iter()
+        .map(|g| document(owner.id(), Kind::Goal, g.id, &fields::goal(g)))
+        .collect();
+    replace(db, owner, Kind::Goal, &ids, documents).await
+}
+
+/// Gives a document to every contact, interaction and goal that has none
+/// (rows written before search existed), a few hundred per transaction on
+/// `writer` (the pool writes go through). Returns how many it wrote.
+pub async fn backfill(writer: &DatabaseConnection) -> Result<u64, AppError> {
+    let db = writer;
+    const BATCH: u64 = 500;
+    let mut written = 0;
+    loop {
+        let missing = |table: &str, column: search_document::Column| {
+            Expr::col((Alias::new(table), Alias::new("id"))).not_in_subquery(
+                Query::select()
+                    .column(column)
+                    .from(search_document::Entity)
+                    .and_where(Expr::col(column).is_not_null())
+                    .to_owned(),
+            )
+        };
+        let contacts = contact::Entity::find()
+            .filter(missing("contacts", search_document::Column::ContactId))
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let interactions = interaction::Entity::find()
+            .filter(missing(
+                "interactions",
+                search_document::Column::InteractionId,
+            ))
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let goals = goal::Entity::find()
+            .filter(missing("goals", search_document::Column::GoalId))
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let count = (contacts.len() + interactions.len() + goals.len()) as u64;
+        if count == 0 {
+            return Ok(written);
+        }
+        let txn = crate::db::begin_write(db).await?;
+        for c in contacts {
+            put_contacts(&txn, Owner::new(c.owner_id), std::slice::from_ref(&c)).await?;
+        }
+        for i in interactions {
+            put_interaction(&txn, Owner::new(i.owner_id), &i).await?;
+        }
+        for g in goals {
+            put_goals(&txn, Owner::new(g.owner_id), std::slice::from_ref(&g)).await?;
+        }
+        txn.commit().await?;
+        written += count;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_document_starts_with_its_owner_and_breaks_between_fields() {
+        let owner = Uuid::from_u128(7);
+        let fields = [
+            Field::new("full_name", "Ana Müller"),
+            Field::new("met_via", "RustConf podcasts"),
+        ];
+        assert_eq!(
+            terms(owner, &fields),
+            format!("{} the ana muller the rustconf podcast", owner_token(owner))
+        );
+    }
+}

@@ -106,7 +106,9 @@ async fn query_parameters_are_never_empty_and_stay_in_bounds() {
         "/api/v1/contacts?inactive_for_days=36501",
         "/api/v1/reconnect?inactive_for_days=36501",
         &format!("/api/v1/goals?topic={}", "t".repeat(51)),
-        &format!("/api/v1/contacts?q={}", "q".repeat(201)),
+        &format!("/api/v1/contacts?q={}", "q".repeat(257)),
+        &format!("/api/v1/search?q={}", "q".repeat(257)),
+        "/api/v1/search?q=",
         // PostgreSQL refuses a NUL in text: a 400, not a 500.
         "/api/v1/contacts?q=a%00b",
         "/api/v1/contacts?tag=a%1Bb",

@@ -62,7 +62,7 @@ impl SearchQuery {
         }
         if q.chars().count() > MAX_QUERY_CHARS {
             return Err(invalid(format!(
-                "`{field}` is longer than {MAX_QUERY_CHARS} characters"
+                "{field} must be at most {MAX_QUERY_CHARS} characters"
             )));
         }
         if q.chars().any(char::is_control) {

@@ -16,6 +16,10 @@ const BEFORE: usize = 6;
 /// Most words a snippet shows.
 const WORDS: usize = 24;
 
+/// Most bytes of text a snippet shows after its start (more only to reach
+/// the end of the first hit).
+const MAX_BYTES: usize = 240;
+
 /// Where a search hit matched.
 #[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
 pub struct Matched {
@@ -63,11 +67,20 @@ fn snippet(text: &str, words: &[(std::ops::Range<usize>, bool)]) -> Vec<SnippetP
     let start = first_hit.saturating_sub(BEFORE);
     let end = (start + WORDS).min(words.len());
     let from = if start == 0 { 0 } else { words[start].0.start };
-    let to = if end == words.len() {
+    let mut to = if end == words.len() {
         text.len()
     } else {
         words[end - 1].0.end
     };
+    // Words are counted without stop words and punctuation runs, so the
+    // text they span is bounded too.
+    let first_hit_end = words.get(first_hit).map_or(0, |(range, _)| range.end);
+    if to - from > MAX_BYTES {
+        to = first_hit_end.max(from + MAX_BYTES).min(to);
+        while !text.is_char_boundary(to) {
+            to -= 1;
+        }
+    }
     let mut parts: Vec<SnippetPart> = Vec::new();
     let mut push = |text: &str, hit: bool| {
         let text = text.replace(['\r', '\n', '\t'], " ");
@@ -84,7 +97,7 @@ fn snippet(text: &str, words: &[(std::ops::Range<usize>, bool)]) -> Vec<SnippetP
     }
     let mut at = from;
     for (range, hit) in words.get(start..end).unwrap_or_default() {
-        if *hit {
+        if *hit && range.end <= to {
             push(&text[at..range.start], false);
             push(&text[range.clone()], true);
             at = range.end;
@@ -137,6 +150,8 @@ mod tests {
         let parts = parts(&found);
         assert!(parts[0].0.starts_with('…'), "{parts:?}");
         assert!(parts.iter().any(|p| p == &("Kubernetes", true)));
-        assert!(parts.last().unwrap().0.ends_with('…'));
+        assert!(parts.last().unwrap().0.ends_with("…"), "{parts:?}");
+        let shown: usize = parts.iter().map(|p| p.0.len()).sum();
+        assert!(shown < 300, "{parts:?}");
     }
 }

@@ -26,7 +26,7 @@ fn ids(page: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The words of a hit's snippet that matched.
+/// The words of a hit's (or a searched contact's) snippet that matched.
 fn marked(hit: &Value) -> Vec<String> {
     hit["matched"]["snippet"]
         .as_array()
@@ -107,6 +107,18 @@ async fn people_are_found_by_anything_written_about_them() {
     assert_eq!(marked(hit), vec!["Kubernetes"]);
     let contacts = app.get_json(&contacts_q("kubernetes"), t).await;
     assert_eq!(ids(&contacts), vec![ben["id"].as_str().unwrap()]);
+    // The list says why, when it is not the contact's own field.
+    let why = &contacts["data"][0]["matched"];
+    assert_eq!(why["type"], "interaction", "{contacts}");
+    assert_eq!(why["id"], coffee["id"]);
+    assert_eq!(why["field"], "notes");
+    assert_eq!(marked(&contacts["data"][0]), vec!["Kubernetes"]);
+    let own = app.get_json(&contacts_q("acme"), t).await;
+    assert_eq!(own["data"][0]["matched"]["type"], "contact");
+    assert_eq!(own["data"][0]["matched"]["field"], "company");
+    // A list without q has no `matched`.
+    let plain = app.get_json("/api/v1/contacts", t).await;
+    assert!(plain["data"][0].get("matched").is_none());
 
     // A stem: "podcasts" finds "podcast" and "podcasting", in a contact's
     // notes and in a goal.

@@ -316,7 +316,11 @@ pub async fn list(
         limit: filters.limit,
         cursor: filters.cursor,
     };
-    page(db, query, &spec, &params).await
+    let mut found = page(db, query, &spec, &params).await?;
+    if let Some(searched) = &searched {
+        search::explain_contacts(db, owner, searched, &mut found.data).await?;
+    }
+    Ok(found)
 }
 
 /// No interaction since `cutoff`, or never.

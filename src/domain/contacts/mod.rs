@@ -239,6 +239,11 @@ pub struct Contact {
     pub intersection_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Only in lists searched with `q`: why this contact was found (one of
+    /// its own fields, an interaction it took part in, or one of its goals
+    /// and offers), with a snippet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched: Option<crate::domain::search::ContactMatch>,
 }
 
 impl From<contact::Model> for Contact {
@@ -277,6 +282,7 @@ impl From<contact::Model> for Contact {
             intersection_count: c.intersection_count,
             created_at: c.created_at,
             updated_at: c.updated_at,
+            matched: None,
         }
     }
 }

@@ -371,6 +371,85 @@ async fn hits(
     Ok(hits)
 }
 
+/// Why a contact of a searched list was found.
+#[derive(Clone, Debug, PartialEq, Serialize, ToSchema)]
+pub struct ContactMatch {
+    /// `contact` when one of its own fields matched; otherwise the
+    /// interaction or goal (or offer) through which it did.
+    #[serde(rename = "type")]
+    pub kind: HitType,
+    /// The id of what matched: the contact's own, an interaction's or a goal's.
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub matched: Matched,
+}
+
+/// Says why each of `contacts` (a page of a list searched with `query`) was
+/// found: its own document if it matched, otherwise the best-ranked
+/// matching interaction or goal of its.
+pub async fn explain_contacts(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    query: &SearchQuery,
+    contacts: &mut [crate::domain::contacts::Contact],
+) -> Result<(), AppError> {
+    if contacts.is_empty() {
+        return Ok(());
+    }
+    let backend = db.get_database_backend();
+    let (from, condition, rank, match_value) = matching(backend, owner, query);
+    let mut values = Vec::new();
+    if backend == DatabaseBackend::Postgres {
+        values.push(match_value.clone());
+    }
+    values.push(match_value);
+    values.push(Value::from(owner.id()));
+    values.extend(contacts.iter().map(|c| Value::from(c.id)));
+    let sql = format!(
+        "SELECT d.kind AS kind, COALESCE(d.contact_id, d.interaction_id, d.goal_id) AS resource,                 COALESCE(d.contact_id, g.contact_id, ic.contact_id) AS contact, {rank} AS rank          FROM {from}          LEFT JOIN goals g ON g.id = d.goal_id          LEFT JOIN interaction_contacts ic ON ic.interaction_id = d.interaction_id          WHERE {condition} AND d.owner_id = ?            AND COALESCE(d.contact_id, g.contact_id, ic.contact_id) IN ({})          ORDER BY rank",
+        vec!["?"; contacts.len()].join(", ")
+    );
+    // The best reason per contact: its own fields first, then by rank.
+    let mut reasons: HashMap<Uuid, Found> = HashMap::new();
+    for row in db.query_all_raw(statement(backend, &sql, values)).await? {
+        let kind: String = row.try_get("", "kind")?;
+        let (Some(kind), Some(resource), Some(contact)) = (
+            Kind::parse(&kind),
+            row.try_get::<Option<Uuid>>("", "resource")?,
+            row.try_get::<Option<Uuid>>("", "contact")?,
+        ) else {
+            continue;
+        };
+        let found = Found {
+            doc: 0,
+            kind,
+            id: resource,
+            rank: row.try_get("", "rank")?,
+        };
+        match reasons.get(&contact) {
+            Some(best) if best.kind == Kind::Contact || kind != Kind::Contact => {}
+            _ => {
+                reasons.insert(contact, found);
+            }
+        }
+    }
+    let resource_of: HashMap<Uuid, Uuid> = reasons.iter().map(|(c, f)| (*c, f.id)).collect();
+    let explained = hits(db, owner, query, reasons.into_values().collect()).await?;
+    let by_resource: HashMap<Uuid, SearchHit> =
+        explained.into_iter().map(|hit| (hit.id, hit)).collect();
+    for contact in contacts {
+        let hit = resource_of
+            .get(&contact.id)
+            .and_then(|r| by_resource.get(r));
+        contact.matched = hit.map(|hit| ContactMatch {
+            kind: hit.kind,
+            id: hit.id,
+            matched: hit.matched.clone(),
+        });
+    }
+    Ok(())
+}
+
 fn interaction_title(i: &interaction::Model) -> String {
     match i
         .summary

@@ -275,6 +275,36 @@ async fn imports_and_merges_keep_the_index_right() {
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let page = app.get_json(&search("theremin"), t).await;
     assert_eq!(hits(&page), vec![("contact".into(), zoe.clone())]);
+
+    // A Rapport export restored into another account is searchable there.
+    app.interaction(
+        t,
+        json!({"occurred_at": "2026-10-01T09:00:00Z", "kind": "call",
+               "contact_ids": [zoe], "notes": "Talked about modular synths"}),
+    )
+    .await;
+    let export = app.get_text("/api/v1/export", t).await;
+    let other = app.register().await;
+    let res = app
+        .import(
+            &other.access_token,
+            "format=json",
+            "application/json",
+            export,
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    for (q, kind) in [
+        ("theremin", "contact"),
+        ("synths", "interaction"),
+        ("fermata", "contact"),
+    ] {
+        let page = app.get_json(&search(q), &other.access_token).await;
+        let found = hits(&page);
+        assert_eq!(found.len(), 1, "{q}: {page}");
+        assert_eq!(found[0].0, kind);
+        assert_ne!(found[0].1, zoe, "{q}: the restored copy has its own id");
+    }
 }
 
 #[tokio::test]

@@ -175,8 +175,11 @@ fn matching(
             "-(ts_rank_cd(d.tsv, to_tsquery('simple', ?)))::float8",
             Value::from(query.tsquery(&token)),
         ),
+        // CROSS JOIN: SQLite keeps the full-text match as the outer loop,
+        // rather than walking every document of the owner and probing the
+        // index for each.
         _ => (
-            "search_index JOIN search_documents d ON d.id = search_index.rowid",
+            "search_index CROSS JOIN search_documents d ON d.id = search_index.rowid",
             "search_index MATCH ?",
             "bm25(search_index)",
             Value::from(query.fts5(&token)),

@@ -40,23 +40,18 @@ impl Kind {
     }
 }
 
-/// The token every document of `owner` starts with: a query ANDs it in, so
-/// the index itself keeps users apart (and the `owner_id` filter says it
-/// again).
-pub fn owner_token(owner: Uuid) -> String {
-    format!("u{}", owner.simple())
-}
-
 /// Between two fields: a stop word, which no query holds, so that a phrase
 /// never spans the end of one field and the start of the next.
 const FIELD_BREAK: &str = "the";
 
-/// The terms of a document: the owner token, then each field's words.
-fn terms(owner: Uuid, fields: &[Field<'_>]) -> String {
-    let mut terms = owner_token(owner);
-    for field in fields {
-        terms.push(' ');
-        terms.push_str(FIELD_BREAK);
+/// The terms of a document: each field's words, a break between fields.
+fn terms(fields: &[Field<'_>]) -> String {
+    let mut terms = String::new();
+    for (i, field) in fields.iter().enumerate() {
+        if i > 0 {
+            terms.push(' ');
+            terms.push_str(FIELD_BREAK);
+        }
         push_terms(&mut terms, field.text);
     }
     terms
@@ -74,7 +69,7 @@ fn document(
         contact_id: Set((kind == Kind::Contact).then_some(id)),
         interaction_id: Set((kind == Kind::Interaction).then_some(id)),
         goal_id: Set((kind == Kind::Goal).then_some(id)),
-        terms: Set(terms(owner, fields)),
+        terms: Set(terms(fields)),
         ..Default::default()
     }
 }
@@ -212,15 +207,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_document_starts_with_its_owner_and_breaks_between_fields() {
-        let owner = Uuid::from_u128(7);
+    fn a_document_breaks_between_fields() {
         let fields = [
             Field::new("full_name", "Ana Müller"),
             Field::new("met_via", "RustConf podcasts"),
         ];
-        assert_eq!(
-            terms(owner, &fields),
-            format!("{} the ana muller the rustconf podcast", owner_token(owner))
-        );
+        assert_eq!(terms(&fields), "ana muller the rustconf podcast");
     }
 }

@@ -146,17 +146,18 @@ impl SearchQuery {
         })
     }
 
-    /// An FTS5 match expression, behind `owner_token` (every document of the
-    /// owner holds it, so the owner is part of the match itself).
-    pub fn fts5(&self, owner_token: &str) -> String {
+    /// An FTS5 match expression.
+    pub fn fts5(&self) -> String {
         let quote = |word: &str| format!("\"{word}\"");
         let clause = |clause: &Clause| match clause {
             Clause::Word(stem) => quote(stem),
             Clause::Phrase(stems) => quote(&stems.join(" ")),
             Clause::Prefix(prefix) => format!("{}*", quote(prefix)),
         };
-        let mut expression = std::iter::once(quote(owner_token))
-            .chain(self.all.iter().map(clause))
+        let mut expression = self
+            .all
+            .iter()
+            .map(clause)
             .collect::<Vec<_>>()
             .join(" AND ");
         for excluded in &self.none {
@@ -165,9 +166,8 @@ impl SearchQuery {
         expression
     }
 
-    /// A PostgreSQL `tsquery` (for `to_tsquery('simple', …)`), behind
-    /// `owner_token` as [`SearchQuery::fts5`].
-    pub fn tsquery(&self, owner_token: &str) -> String {
+    /// A PostgreSQL `tsquery` (for `to_tsquery('simple', …)`).
+    pub fn tsquery(&self) -> String {
         let quote = |word: &str| format!("'{word}'");
         let clause = |clause: &Clause| match clause {
             Clause::Word(stem) => quote(stem),
@@ -181,8 +181,9 @@ impl SearchQuery {
             ),
             Clause::Prefix(prefix) => format!("{}:*", quote(prefix)),
         };
-        std::iter::once(quote(owner_token))
-            .chain(self.all.iter().map(clause))
+        self.all
+            .iter()
+            .map(clause)
             .chain(self.none.iter().map(|c| format!("!{}", clause(c))))
             .collect::<Vec<_>>()
             .join(" & ")
@@ -191,7 +192,7 @@ impl SearchQuery {
     /// A stable key of what the query means (two spellings of one query share
     /// it), for cursors.
     pub fn fingerprint(&self) -> String {
-        self.fts5("")
+        self.fts5()
     }
 }
 
@@ -248,12 +249,12 @@ mod tests {
         );
         assert_eq!(query.none, vec![Clause::Word("recruit".into())]);
         assert_eq!(
-            query.fts5("u1"),
-            r#"("u1" AND "podcast" AND "met rustconf" AND "kube"*) NOT "recruit""#
+            query.fts5(),
+            r#"("podcast" AND "met rustconf" AND "kube"*) NOT "recruit""#
         );
         assert_eq!(
-            query.tsquery("u1"),
-            "'u1' & 'podcast' & ('met' <-> 'rustconf') & 'kube':* & !'recruit'"
+            query.tsquery(),
+            "'podcast' & ('met' <-> 'rustconf') & 'kube':* & !'recruit'"
         );
     }
 

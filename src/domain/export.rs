@@ -3,14 +3,9 @@
 //! in one snapshot, so the document is consistent, and a page at a time,
 //! written as it is read, so memory does not grow with the account.
 
-use std::collections::HashMap;
-
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
-use entity::{
-    contact, goal, interaction, interaction_contact, intersection, introduction_decision,
-    own_concept,
-};
+use entity::{contact, goal, interaction, intersection, introduction_decision, own_concept};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder,
     QuerySelect,
@@ -316,19 +311,8 @@ async fn write_json(
         |i: &interaction::Model| (i.occurred_at, i.id),
         |rows| {
             let ids: Vec<Uuid> = rows.iter().map(|i| i.id).collect();
-            let mut participants: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-            for link in owner
-                .find::<interaction_contact::Entity>()
-                .filter(interaction_contact::Column::InteractionId.is_in(ids))
-                .order_by_asc(interaction_contact::Column::ContactId)
-                .all(db)
-                .await?
-            {
-                participants
-                    .entry(link.interaction_id)
-                    .or_default()
-                    .push(link.contact_id);
-            }
+            let mut participants =
+                crate::domain::interactions::participants(db, owner, &ids).await?;
             let items = rows.into_iter().map(|i| {
                 let contact_ids = participants.remove(&i.id).unwrap_or_default();
                 Interaction::new(i, contact_ids)

@@ -105,18 +105,38 @@ async fn replace(
     Ok(())
 }
 
+/// Indexes `rows` of one kind (new or changed) as they now stand.
+async fn put<T>(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    kind: Kind,
+    rows: &[T],
+    id: fn(&T) -> Uuid,
+    fields: for<'a> fn(&'a T) -> Vec<Field<'a>>,
+) -> Result<(), AppError> {
+    let ids: Vec<Uuid> = rows.iter().map(id).collect();
+    let documents = rows
+        .iter()
+        .map(|row| document(owner.id(), kind, id(row), &fields(row)))
+        .collect();
+    replace(db, owner, kind, &ids, documents).await
+}
+
 /// Indexes `contacts` (new or changed) as they now stand.
 pub async fn put_contacts(
     db: &impl ConnectionTrait,
     owner: Owner,
     contacts: &[contact::Model],
 ) -> Result<(), AppError> {
-    let ids: Vec<Uuid> = contacts.iter().map(|c| c.id).collect();
-    let documents = contacts
-        .iter()
-        .map(|c| document(owner.id(), Kind::Contact, c.id, &fields::contact(c)))
-        .collect();
-    replace(db, owner, Kind::Contact, &ids, documents).await
+    put(
+        db,
+        owner,
+        Kind::Contact,
+        contacts,
+        |c| c.id,
+        fields::contact,
+    )
+    .await
 }
 
 /// Indexes an interaction as it now stands.
@@ -125,13 +145,16 @@ pub async fn put_interaction(
     owner: Owner,
     row: &interaction::Model,
 ) -> Result<(), AppError> {
-    let document = document(
-        owner.id(),
+    let rows = std::slice::from_ref(row);
+    put(
+        db,
+        owner,
         Kind::Interaction,
-        row.id,
-        &fields::interaction(row),
-    );
-    replace(db, owner, Kind::Interaction, &[row.id], vec![document]).await
+        rows,
+        |i| i.id,
+        fields::interaction,
+    )
+    .await
 }
 
 /// Indexes goals (or offers) as they now stand.
@@ -140,12 +163,7 @@ pub async fn put_goals(
     owner: Owner,
     rows: &[goal::Model],
 ) -> Result<(), AppError> {
-    let ids: Vec<Uuid> = rows.iter().map(|g| g.id).collect();
-    let documents = rows
-        .iter()
-        .map(|g| document(owner.id(), Kind::Goal, g.id, &fields::goal(g)))
-        .collect();
-    replace(db, owner, Kind::Goal, &ids, documents).await
+    put(db, owner, Kind::Goal, rows, |g| g.id, fields::goal).await
 }
 
 /// Gives a document to every contact, interaction and goal that has none

@@ -22,11 +22,9 @@ pub mod words;
 
 use std::collections::HashMap;
 
-use entity::{contact, goal, interaction, interaction_contact};
+use entity::{contact, goal, interaction};
 use sea_orm::sea_query::{Expr, SimpleExpr};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, Statement, Value,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseBackend, QueryFilter, Statement, Value};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -306,24 +304,14 @@ async fn hits(
     let interaction_ids = ids(Kind::Interaction);
     let interactions: HashMap<Uuid, interaction::Model> = owner
         .find::<interaction::Entity>()
-        .filter(interaction::Column::Id.is_in(interaction_ids.clone()))
+        .filter(interaction::Column::Id.is_in(interaction_ids.iter().copied()))
         .all(db)
         .await?
         .into_iter()
         .map(|i| (i.id, i))
         .collect();
-    let mut participants: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-    for link in interaction_contact::Entity::find()
-        .filter(interaction_contact::Column::OwnerId.eq(owner.id()))
-        .filter(interaction_contact::Column::InteractionId.is_in(interaction_ids))
-        .all(db)
-        .await?
-    {
-        participants
-            .entry(link.interaction_id)
-            .or_default()
-            .push(link.contact_id);
-    }
+    let participants =
+        crate::domain::interactions::participants(db, owner, &interaction_ids).await?;
     let goals: HashMap<Uuid, goal::Model> = owner
         .find::<goal::Entity>()
         .filter(goal::Column::Id.is_in(ids(Kind::Goal)))
@@ -346,8 +334,7 @@ async fn hits(
                 let Some(i) = interactions.get(&f.id) else {
                     continue;
                 };
-                let mut with = participants.get(&i.id).cloned().unwrap_or_default();
-                with.sort();
+                let with = participants.get(&i.id).cloned().unwrap_or_default();
                 (interaction_title(i), with, fields::interaction(i))
             }
             Kind::Goal => {

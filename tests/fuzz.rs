@@ -28,6 +28,8 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use rapport::domain::imports::formats;
 use rapport::domain::page::decode_cursor;
+use rapport::domain::search::fields::Field;
+use rapport::domain::search::{SearchQuery, snippet};
 use rapport::domain::validate;
 
 /// Inputs grow no larger than this while mutating.
@@ -68,6 +70,12 @@ const TARGETS: [Target; 4] = [
         run: |text| {
             let _ = decode_cursor::<serde_json::Value>(text);
             let _ = validate::query_text("q", text, 200);
+            // The search language, and a snippet of the text it searched.
+            if let Ok(query) = SearchQuery::parse("q", text) {
+                let _ = query.fts5();
+                let _ = query.tsquery();
+                let _ = snippet::best_match(&query, &[Field::new("notes", text)]);
+            }
         },
     },
 ];

@@ -354,7 +354,9 @@ async fn hits(
             id: f.id,
             title,
             contact_ids,
-            score: (-f.rank * 1e4).round() / 1e4,
+            // Unrounded: BM25 gives words most documents hold a weight of
+            // about a millionth, and ranks would all read 0.
+            score: -f.rank,
             matched,
         });
     }

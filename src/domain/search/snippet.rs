@@ -40,13 +40,16 @@ pub struct SnippetPart {
     pub hit: bool,
 }
 
+/// The words of a field, each with whether it matched.
+type Marked = Vec<(std::ops::Range<usize>, bool)>;
+
 /// The field of `fields` that meets `query` most (the first on a tie), with
 /// its snippet; the first field, unmarked, when none does (a prefix of a
 /// word the document stems differently).
 pub fn best_match(query: &SearchQuery, fields: &[Field<'_>]) -> Option<Matched> {
-    let mut best: Option<(usize, &Field<'_>, Vec<(std::ops::Range<usize>, bool)>)> = None;
+    let mut best: Option<(usize, &Field<'_>, Marked)> = None;
     for field in fields {
-        let words: Vec<(std::ops::Range<usize>, bool)> = words_in(field.text)
+        let words: Marked = words_in(field.text)
             .into_iter()
             .map(|(range, stem)| (range, query.highlights(&stem)))
             .collect();

@@ -13,9 +13,20 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261121_000002_create_contacts_and_interactions::{index, owner_fk};
+use crate::m20261122_000003_sqlite_planner_statistics::write_statistics;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// What SQLite's planner should assume of the new indexes (see migration
+/// 000003): one document per resource, many per owner.
+#[rustfmt::skip]
+const STATS: &[(&str, &str, &str)] = &[
+    ("search_documents", "idx_search_documents_contact", "100000 1"),
+    ("search_documents", "idx_search_documents_interaction", "100000 1"),
+    ("search_documents", "idx_search_documents_goal", "100000 1"),
+    ("search_documents", "idx_search_documents_owner", "100000 100"),
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -108,7 +119,7 @@ impl MigrationTrait for Migration {
             }
             _ => {}
         }
-        Ok(())
+        write_statistics(manager, STATS).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {

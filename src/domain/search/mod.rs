@@ -185,6 +185,17 @@ fn matching(
     }
 }
 
+/// The values of `SELECT {rank} … WHERE {condition} AND d.owner_id = ?`, in
+/// that order: on PostgreSQL the rank names the query again.
+fn ranked(backend: DatabaseBackend, match_value: Value, owner: Owner) -> Vec<Value> {
+    let mut values = Vec::new();
+    if backend == DatabaseBackend::Postgres {
+        values.push(match_value.clone());
+    }
+    values.extend([match_value, Value::from(owner.id())]);
+    values
+}
+
 /// One page of hits for `params`, best first.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn search(
@@ -215,13 +226,7 @@ pub async fn search(
 
     let backend = db.get_database_backend();
     let (from, condition, rank, match_value) = matching(backend, &query);
-    let mut values = Vec::new();
-    if backend == DatabaseBackend::Postgres {
-        // The rank repeats the query.
-        values.push(match_value.clone());
-    }
-    values.push(match_value);
-    values.push(Value::from(owner.id()));
+    let mut values = ranked(backend, match_value, owner);
     let mut kinds = String::new();
     if !params.types.is_empty() {
         let mut types = params.types.clone();
@@ -390,12 +395,7 @@ pub async fn explain_contacts(
     }
     let backend = db.get_database_backend();
     let (from, condition, rank, match_value) = matching(backend, query);
-    let mut values = Vec::new();
-    if backend == DatabaseBackend::Postgres {
-        values.push(match_value.clone());
-    }
-    values.push(match_value);
-    values.push(Value::from(owner.id()));
+    let mut values = ranked(backend, match_value, owner);
     values.extend(contacts.iter().map(|c| Value::from(c.id)));
     let sql = format!(
         "SELECT d.kind AS kind, COALESCE(d.contact_id, d.interaction_id, d.goal_id) AS resource,                 COALESCE(d.contact_id, g.contact_id, ic.contact_id) AS contact, {rank} AS rank          FROM {from}          LEFT JOIN goals g ON g.id = d.goal_id          LEFT JOIN interaction_contacts ic ON ic.interaction_id = d.interaction_id          WHERE {condition} AND d.owner_id = ?            AND COALESCE(d.contact_id, g.contact_id, ic.contact_id) IN ({})          ORDER BY rank",

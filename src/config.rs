@@ -40,6 +40,9 @@ pub struct Settings {
     pub network_cache_size: usize,
     /// HTTP worker threads (`RAPPORT_WORKERS`); defaults to the number of cores.
     pub workers: Option<usize>,
+    /// How often planned interactions that came due refresh their contacts
+    /// (`RAPPORT_PLANNED_SWEEP_SECS`, default 60, at least 1).
+    pub planned_sweep_every: std::time::Duration,
 }
 
 #[derive(Clone)]
@@ -197,6 +200,14 @@ impl Settings {
             rate_limit_store,
             network_cache_size: parse(&get, "RAPPORT_NETWORK_CACHE", 8)?,
             workers,
+            planned_sweep_every: std::time::Duration::from_secs(
+                parse(
+                    &get,
+                    "RAPPORT_PLANNED_SWEEP_SECS",
+                    crate::domain::contacts::sweep::EVERY.as_secs(),
+                )?
+                .max(1),
+            ),
         })
     }
 }
@@ -240,6 +251,7 @@ impl fmt::Debug for Settings {
             .field("api_rate_limit_per_minute", &self.api_rate_limit_per_minute)
             .field("rate_limit_store", &self.rate_limit_store)
             .field("network_cache_size", &self.network_cache_size)
+            .field("planned_sweep_every", &self.planned_sweep_every)
             .finish()
     }
 }

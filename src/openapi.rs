@@ -48,6 +48,7 @@ use crate::routes;
         (name = "interactions", description = "What happened with whom, and what was exchanged."),
         (name = "agenda", description = "What needs doing, and whom to reconnect with."),
         (name = "goals", description = "What you and your contacts pursue (goals) and can give (offers)."),
+        (name = "events", description = "What you plan to attend: who will be there, how to prepare, and what happened."),
         (name = "intersections", description = include_str!("openapi/intersections.md")),
         (name = "vocabulary", description = "The concepts the intersections engine understands, and your own words for them."),
         (name = "insights", description = "The quality of your network, led by intersections."),

@@ -55,6 +55,11 @@ impl Application {
         }
         tracing::info!(database = %redact_url(&settings.database.url), "database ready");
 
+        tokio::spawn(crate::domain::contacts::sweep::run(
+            writer.clone(),
+            settings.planned_sweep_every,
+        ));
+
         let (auth_limiter, login_limiter, api_limiter) = match settings.rate_limit_store {
             RateLimitStore::Memory => (
                 RateLimiter::new(settings.auth_rate_limit_per_minute),

@@ -47,6 +47,14 @@ pub struct Model {
     pub received_count: i32,
     pub next_touch_due: Option<Date>,
     pub intersection_count: i32,
+    /// The latest past interaction in which the user gave something.
+    pub last_gave_at: Option<DateTimeUtc>,
+    /// The latest past interaction in which the user received something.
+    pub last_received_at: Option<DateTimeUtc>,
+    /// The reconnect score less today's day number (it does not depend on
+    /// the day, so it can be stored and indexed); see the domain's
+    /// `contacts::reconnect`.
+    pub reconnect_rank: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

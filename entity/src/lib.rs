@@ -4,6 +4,9 @@
 pub mod api_token;
 pub mod contact;
 pub mod contact_tag;
+pub mod event;
+pub mod event_attendee;
+pub mod event_goal;
 pub mod goal;
 pub mod goal_topic;
 pub mod idempotency_key;

@@ -10,6 +10,8 @@ mod m20261122_000004_create_goals_and_intersections;
 mod m20261130_000005_concepts_and_decisions;
 mod m20261130_000006_rate_limits;
 mod m20261130_000007_search;
+mod m20261130_000008_events;
+mod m20261130_000009_planned_is_not_done;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_concepts_and_decisions::Migration),
             Box::new(m20261130_000006_rate_limits::Migration),
             Box::new(m20261130_000007_search::Migration),
+            Box::new(m20261130_000008_events::Migration),
+            Box::new(m20261130_000009_planned_is_not_done::Migration),
         ]
     }
 }

@@ -1,13 +1,16 @@
-//! The agenda: what needs doing by a date. Four sources, merged in date order:
+//! The agenda: what needs doing by a date. Six sources, merged in date order:
 //! open follow-ups, next steps due, contacts past their keep-in-touch date,
-//! and `not_now` contacts whose `revisit_on` came. Each item says why it is
-//! there. Paginated with a cursor over (date, source, id), so each source is a
+//! `not_now` contacts whose `revisit_on` came, and what is planned: events
+//! and interactions dated in the future (from today on; planned is not done,
+//! so they never count as contact). Each item says why it is there. Paginated with a cursor over (date, source, id), so each source is a
 //! keyset query of its own and the merge never reads more than a page of each.
 
-use chrono::{Duration, NaiveDate, Utc};
-use entity::{contact, interaction};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use entity::{contact, event, interaction};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -31,6 +34,10 @@ pub enum AgendaKind {
     KeepInTouch,
     /// A `not_now` contact's `revisit_on` came.
     Revisit,
+    /// An event you plan to attend (from today on).
+    Event,
+    /// An interaction dated in the future: a meeting or a call planned.
+    Planned,
 }
 
 /// A contact named by an agenda item.
@@ -50,8 +57,10 @@ pub struct AgendaItem {
     pub overdue: bool,
     /// Who it is about.
     pub contacts: Vec<ContactRef>,
-    /// The interaction, for a follow-up.
+    /// The interaction, for a follow-up or a planned interaction.
     pub interaction_id: Option<Uuid>,
+    /// The event, for an event.
+    pub event_id: Option<Uuid>,
     /// What to do, in words.
     #[schema(example = "Send the article on small-business podcasts")]
     pub reason: String,
@@ -92,6 +101,70 @@ fn after(
             .add(Condition::all().add(date.eq(day)).add(id.gt(cursor_id))),
         std::cmp::Ordering::Greater => Condition::all().add(date.gte(day)),
     }
+}
+
+/// Midnight (UTC) starting `day`.
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+}
+
+/// [`after`] for a source dated by a timestamp: its day is the UTC date.
+fn after_time(
+    cursor: Option<Position>,
+    kind: AgendaKind,
+    at: impl ColumnTrait,
+    id: impl ColumnTrait,
+) -> Condition {
+    let Some((day, cursor_kind, cursor_id)) = cursor else {
+        return Condition::all();
+    };
+    let next_day = midnight(day + Duration::days(1));
+    match kind.cmp(&cursor_kind) {
+        std::cmp::Ordering::Less => Condition::all().add(at.gte(next_day)),
+        std::cmp::Ordering::Equal => Condition::any().add(at.gte(next_day)).add(
+            Condition::all()
+                .add(at.gte(midnight(day)))
+                .add(at.lt(next_day))
+                .add(id.gt(cursor_id)),
+        ),
+        std::cmp::Ordering::Greater => Condition::all().add(at.gte(midnight(day))),
+    }
+}
+
+/// Rows of a source dated by a timestamp, from `from` to the end of `until`,
+/// in agenda order: by day, then id. SQL reads them by time; the rows of
+/// the last day read are completed, so the page's merge (by day, then id)
+/// never misses one that sorts before the last row kept.
+async fn timed<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    query: Select<E>,
+    (at, id): (E::Column, E::Column),
+    key: fn(&E::Model) -> (DateTime<Utc>, Uuid),
+    (from, until): (DateTime<Utc>, NaiveDate),
+    take: u64,
+) -> Result<Vec<E::Model>, AppError> {
+    let query = query
+        .filter(at.gte(from))
+        .filter(at.lt(midnight(until + Duration::days(1))));
+    let mut rows = query
+        .clone()
+        .order_by_asc(at)
+        .order_by_asc(id)
+        .limit(take)
+        .all(db)
+        .await?;
+    if rows.len() as u64 == take
+        && let Some(last) = rows.last().map(|r| key(r).0.date_naive())
+    {
+        let seen: std::collections::HashSet<Uuid> = rows.iter().map(|r| key(r).1).collect();
+        let rest = query
+            .filter(at.gte(midnight(last)))
+            .filter(at.lt(midnight(last + Duration::days(1))))
+            .all(db)
+            .await?;
+        rows.extend(rest.into_iter().filter(|r| !seen.contains(&key(r).1)));
+    }
+    Ok(rows)
 }
 
 struct Entry {
@@ -142,9 +215,7 @@ async fn contacts_due(
             C::NextTouchDue,
             C::Stage.is_in([Stage::Prospect.as_str(), Stage::Connected.as_str()]),
         ),
-        AgendaKind::Revisit | AgendaKind::FollowUp => {
-            (C::RevisitOn, C::Stage.eq(Stage::NotNow.as_str()))
-        }
+        _ => (C::RevisitOn, C::Stage.eq(Stage::NotNow.as_str())),
     };
     let rows = owner
         .find::<contact::Entity>()
@@ -188,6 +259,144 @@ fn contact_reason(kind: AgendaKind, c: &contact::Model) -> String {
     }
 }
 
+/// The names of `ids`.
+async fn contact_refs(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(owner
+        .find::<contact::Entity>()
+        .select_only()
+        .column(contact::Column::Id)
+        .column(contact::Column::FullName)
+        .filter(contact::Column::Id.is_in(ids.iter().copied()))
+        .into_tuple::<(Uuid, String)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// Events from today (UTC) to `until`, with their attendees.
+async fn events(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    until: NaiveDate,
+    cursor: Option<Position>,
+    take: u64,
+) -> Result<Vec<Entry>, AppError> {
+    use event::Column as E;
+    let today = Utc::now().date_naive();
+    let query = owner.find::<event::Entity>().filter(after_time(
+        cursor,
+        AgendaKind::Event,
+        E::StartsAt,
+        E::Id,
+    ));
+    let rows = timed(
+        db,
+        query,
+        (E::StartsAt, E::Id),
+        |e| (e.starts_at, e.id),
+        (midnight(today), until),
+        take,
+    )
+    .await?;
+    let shown = crate::domain::events::render(db, owner, rows).await?;
+    Ok(shown
+        .into_iter()
+        .map(|e| {
+            let day = e.starts_at.date_naive();
+            let reason = match &e.intent {
+                Some(intent) => format!("{}: {intent}", e.name),
+                None => e.name.clone(),
+            };
+            Entry {
+                position: (day, AgendaKind::Event, e.id),
+                item: AgendaItem {
+                    kind: AgendaKind::Event,
+                    due_on: day,
+                    overdue: false,
+                    contacts: e
+                        .attendees
+                        .into_iter()
+                        .map(|a| ContactRef {
+                            id: a.contact_id,
+                            full_name: a.full_name,
+                        })
+                        .collect(),
+                    interaction_id: None,
+                    event_id: Some(e.id),
+                    reason,
+                },
+            }
+        })
+        .collect())
+}
+
+/// Interactions dated after now, up to `until`.
+async fn planned(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    until: NaiveDate,
+    cursor: Option<Position>,
+    take: u64,
+) -> Result<Vec<Entry>, AppError> {
+    use interaction::Column as I;
+    let query = owner.find::<interaction::Entity>().filter(after_time(
+        cursor,
+        AgendaKind::Planned,
+        I::OccurredAt,
+        I::Id,
+    ));
+    let rows = timed(
+        db,
+        query,
+        (I::OccurredAt, I::Id),
+        |i| (i.occurred_at, i.id),
+        (Utc::now(), until),
+        take,
+    )
+    .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let people = participants(db, owner, &ids).await?;
+    let everyone: Vec<Uuid> = people.values().flatten().copied().collect();
+    let names = contact_refs(db, owner, &everyone).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let day = r.occurred_at.date_naive();
+            let contacts = people
+                .get(&r.id)
+                .into_iter()
+                .flatten()
+                .map(|id| ContactRef {
+                    id: *id,
+                    full_name: names.get(id).cloned().unwrap_or_default(),
+                })
+                .collect();
+            Entry {
+                position: (day, AgendaKind::Planned, r.id),
+                item: AgendaItem {
+                    kind: AgendaKind::Planned,
+                    due_on: day,
+                    overdue: false,
+                    contacts,
+                    interaction_id: Some(r.id),
+                    event_id: None,
+                    reason: r
+                        .summary
+                        .unwrap_or_else(|| format!("A planned {}.", r.kind)),
+                },
+            }
+        })
+        .collect())
+}
+
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn agenda(
     db: &impl ConnectionTrait,
@@ -208,18 +417,8 @@ pub async fn agenda(
     let follow_ups = follow_ups(db, owner, until, cursor, take).await?;
     let ids: Vec<Uuid> = follow_ups.iter().map(|(r, _)| r.id).collect();
     let people = participants(db, owner, &ids).await?;
-    let mut names = std::collections::HashMap::new();
     let everyone: Vec<Uuid> = people.values().flatten().copied().collect();
-    if !everyone.is_empty() {
-        for c in owner
-            .find::<contact::Entity>()
-            .filter(contact::Column::Id.is_in(everyone))
-            .all(db)
-            .await?
-        {
-            names.insert(c.id, c.full_name);
-        }
-    }
+    let names = contact_refs(db, owner, &everyone).await?;
     for (r, position) in follow_ups {
         let contacts = people
             .get(&r.id)
@@ -243,9 +442,11 @@ pub async fn agenda(
                     .clone()
                     .or(r.summary.clone())
                     .unwrap_or_else(|| "Follow up.".into()),
+                event_id: None,
             },
         });
     }
+    entries.extend(planned(db, owner, until, cursor, take).await?);
     for kind in [
         AgendaKind::NextStep,
         AgendaKind::KeepInTouch,
@@ -264,10 +465,12 @@ pub async fn agenda(
                         full_name: c.full_name,
                     }],
                     interaction_id: None,
+                    event_id: None,
                 },
             });
         }
     }
+    entries.extend(events(db, owner, until, cursor, take).await?);
     entries.sort_by_key(|e| e.position);
     let (entries, next_cursor) = split_page(entries, limit, |e| encode_cursor(&e.position));
     Ok(Page {

@@ -161,6 +161,20 @@ string_enum!(
 );
 
 string_enum!(
+    /// Where an attendee of an event stands.
+    AttendeeStatus {
+        /// Invited or expected; not confirmed.
+        Invited => "invited",
+        /// Said they will be there.
+        Going => "going",
+        /// You met them there.
+        Met => "met",
+        /// They were there (or expected) and you did not meet.
+        Missed => "missed",
+    }
+);
+
+string_enum!(
     /// What the user made of an intersection.
     IntersectionStatus {
         /// Found by the engine, not yet looked at.
@@ -194,6 +208,9 @@ mod tests {
         }
         for source in Source::ALL {
             assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
+        }
+        for status in AttendeeStatus::ALL {
+            assert_eq!(AttendeeStatus::parse(status.as_str()), Some(*status));
         }
         for kind in InteractionKind::ALL {
             assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());

@@ -70,7 +70,36 @@ pub struct Reciprocity {
     /// The last 90 days.
     pub last_90_days: Exchange,
     pub all_time: Exchange,
+    /// Contacts you owe: they gave, you never did. Most received first, at
+    /// most ten.
+    pub i_owe: ReciprocityList,
+    /// Contacts you keep giving to without hearing back: you gave at least
+    /// twice, they never did. Most given first, at most ten.
+    pub unanswered: ReciprocityList,
 }
+
+/// Some contacts out of balance, and how many there are in all.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReciprocityList {
+    /// All such contacts.
+    #[schema(example = 3)]
+    pub total: u64,
+    pub contacts: Vec<ReciprocityContact>,
+}
+
+/// A contact and the exchange with them (past interactions only).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReciprocityContact {
+    pub contact: ContactRef,
+    pub gave_count: i32,
+    pub received_count: i32,
+    pub last_gave_at: Option<DateTime<Utc>>,
+    pub last_received_at: Option<DateTime<Utc>>,
+}
+
+/// Times you gave, without hearing back, that put a contact in
+/// `unanswered`: once is a gift, twice is a pattern.
+pub const UNANSWERED_AFTER: i32 = 2;
 
 /// Interactions in one calendar month (UTC).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -108,8 +137,10 @@ pub async fn insights(db: &impl ConnectionTrait, fresh: Fresh) -> Result<Insight
         top_contacts: top_contacts(db, owner).await?,
         unmatched_goals: unmatched_goals(db, owner).await?,
         reciprocity: Reciprocity {
-            last_90_days: exchange(db, owner, Some(now - Duration::days(RECENT_DAYS))).await?,
-            all_time: exchange(db, owner, None).await?,
+            last_90_days: exchange(db, owner, now, Some(now - Duration::days(RECENT_DAYS))).await?,
+            all_time: exchange(db, owner, now, None).await?,
+            i_owe: out_of_balance(db, owner, Owing::Me).await?,
+            unanswered: out_of_balance(db, owner, Owing::Them).await?,
         },
         contacts,
         interactions_per_month: per_month(db, owner, now).await?,
@@ -253,9 +284,12 @@ async fn unmatched_goals(
         .collect())
 }
 
+/// What was given and received up to `now`: a favour planned is not a
+/// favour given.
 async fn exchange(
     db: &impl ConnectionTrait,
     owner: Owner,
+    now: DateTime<Utc>,
     since: Option<DateTime<Utc>>,
 ) -> Result<Exchange, AppError> {
     let mut counts = [0u64; 2];
@@ -265,7 +299,8 @@ async fn exchange(
     {
         let mut query = owner
             .find::<interaction::Entity>()
-            .filter(column.is_not_null());
+            .filter(column.is_not_null())
+            .filter(interaction::Column::OccurredAt.lte(now));
         if let Some(since) = since {
             query = query.filter(interaction::Column::OccurredAt.gte(since));
         }
@@ -275,6 +310,57 @@ async fn exchange(
         gave: counts[0],
         received: counts[1],
     })
+}
+
+/// Which side of the exchange is missing.
+enum Owing {
+    /// They gave, I never did.
+    Me,
+    /// I gave (at least [`UNANSWERED_AFTER`] times), they never did.
+    Them,
+}
+
+async fn out_of_balance(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    owing: Owing,
+) -> Result<ReciprocityList, AppError> {
+    use contact::Column as C;
+    let (silent, active, min, most) = match owing {
+        Owing::Me => (C::GaveCount, C::ReceivedCount, 1, C::ReceivedCount),
+        Owing::Them => (
+            C::ReceivedCount,
+            C::GaveCount,
+            UNANSWERED_AFTER,
+            C::GaveCount,
+        ),
+    };
+    let query = owner
+        .find::<contact::Entity>()
+        .filter(silent.eq(0))
+        .filter(active.gte(min))
+        .filter(contact::Column::Stage.ne(Stage::Archived.as_str()));
+    let total = query.clone().count(db).await?;
+    let contacts = query
+        .order_by_desc(most)
+        .order_by_asc(C::Id)
+        .limit(TOP_CONTACTS)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| ReciprocityContact {
+            gave_count: c.gave_count,
+            received_count: c.received_count,
+            last_gave_at: c.last_gave_at,
+            last_received_at: c.last_received_at,
+            contact: ContactRef {
+                id: c.id,
+                full_name: c.full_name,
+                headline: c.headline,
+            },
+        })
+        .collect();
+    Ok(ReciprocityList { total, contacts })
 }
 
 /// The first instant of the month `back` months before `now`'s (`-1`: the

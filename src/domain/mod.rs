@@ -8,6 +8,7 @@ pub mod brief;
 pub mod contacts;
 pub mod context;
 pub mod enums;
+pub mod events;
 pub mod export;
 pub mod goals;
 pub mod idempotency;

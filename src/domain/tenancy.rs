@@ -146,6 +146,7 @@ owned!(
     intersection => "intersection",
     introduction_decision => "introduction",
     own_concept => "vocabulary entry",
+    event => "event",
 );
 
 impl Owned for entity::goal_topic::Entity {
@@ -158,6 +159,14 @@ impl Owned for entity::contact_tag::Entity {
 
 impl Owned for entity::interaction_contact::Entity {
     const OWNER: Self::Column = entity::interaction_contact::Column::OwnerId;
+}
+
+impl Owned for entity::event_attendee::Entity {
+    const OWNER: Self::Column = entity::event_attendee::Column::OwnerId;
+}
+
+impl Owned for entity::event_goal::Entity {
+    const OWNER: Self::Column = entity::event_goal::Column::OwnerId;
 }
 
 impl Owned for entity::idempotency_key::Entity {

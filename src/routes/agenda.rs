@@ -5,8 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Principal;
 use crate::domain::agenda::{self, AgendaItem, AgendaParams};
-use crate::domain::contacts::Contact;
-use crate::domain::contacts::list::{self as contacts, ReconnectParams};
+use crate::domain::contacts::reconnect::{self, ReconnectItem, ReconnectParams};
 use crate::domain::page::Page;
 use crate::error::AppError;
 use crate::http::extract::ApiQuery;
@@ -20,8 +19,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 /// What needs doing by `until`.
 ///
 /// Open follow-ups, next steps due, contacts past their keep-in-touch date,
-/// and `not_now` contacts whose `revisit_on` came, by date (then in that
-/// order). Each item says why it is there.
+/// `not_now` contacts whose `revisit_on` came, and what is planned from
+/// today on (events, and interactions dated in the future), by date (then
+/// in that order). Each item says why it is there.
 #[utoipa::path(
     tag = "agenda",
     params(AgendaParams),
@@ -37,15 +37,21 @@ pub async fn get_agenda(
     Ok(HttpResponse::Ok().json(page))
 }
 
-/// Contacts to reconnect with.
+/// Contacts to reconnect with, and why.
 ///
-/// No interaction for `inactive_for_days` (default 180), or never; archived
-/// contacts excluded. Ranked by `intersection_count`, then by how long it has
-/// been (never first).
+/// Contacts with no past interaction for `inactive_for_days` (default 180),
+/// or none ever; planned (future) interactions do not count. Archived
+/// contacts never appear, `not_now` ones only from their `revisit_on`.
+/// Ranked by a score in points (a point is a day): days overdue (past
+/// `next_touch_due`, or without a cadence 180 days after the last contact),
+/// plus 30 per intersection (at most 10), plus 60 when they gave more often
+/// than you did. Each item is the contact with its `score`, `overdue_days`
+/// and `reasons` (overdue, the best open intersection, what you owe, never
+/// contacted since `met_on`, their `why`).
 #[utoipa::path(
     tag = "agenda",
     params(ReconnectParams, PreferWait),
-    responses((status = 200, description = "A page of contacts.", body = Page<Contact>))
+    responses((status = 200, description = "A page of contacts to reconnect with.", body = Page<ReconnectItem>))
 )]
 #[get("/reconnect")]
 pub async fn get_reconnect(
@@ -55,6 +61,6 @@ pub async fn get_reconnect(
     prefer: PreferWait,
 ) -> Result<HttpResponse, AppError> {
     let fresh = state.domain.fresh(who.owner, prefer.wait()).await?;
-    let page = contacts::reconnect(state.domain.reader(), fresh, params.0).await?;
+    let page = reconnect::reconnect(state.domain.reader(), fresh, params.0).await?;
     Ok(prefer.mark(fresh, HttpResponse::Ok().json(page)))
 }

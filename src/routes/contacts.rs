@@ -9,9 +9,8 @@ use crate::auth::Principal;
 use crate::domain::brief::{self, Brief};
 use crate::domain::contacts::list::ContactFilters;
 use crate::domain::contacts::merge::{self, DuplicateGroup, MergeContacts};
+use crate::domain::contacts::timeline::{self, TimelineEntry, TimelineParams};
 use crate::domain::contacts::{self, Contact, CreateContact, UpdateContact};
-use crate::domain::interactions::Interaction;
-use crate::domain::interactions::list::{self as interactions, TimelineParams};
 use crate::domain::page::{Page, PageParams};
 use crate::error::AppError;
 use crate::http::conditional::{IfMatch, json_with_etag, updated};
@@ -171,11 +170,16 @@ pub async fn delete_contact(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// A contact's interactions, newest first.
+/// A contact's timeline: the interactions with them and the events they
+/// attend, newest first.
+///
+/// Each entry has a `kind` and the matching object (`interaction` or
+/// `event`). At the same instant an event comes before the interactions
+/// its debrief recorded.
 #[utoipa::path(
     tag = "contacts",
     params(("id" = Uuid, Path, description = "The contact's id."), TimelineParams),
-    responses((status = 200, description = "A page of interactions.", body = Page<Interaction>))
+    responses((status = 200, description = "A page of timeline entries.", body = Page<TimelineEntry>))
 )]
 #[get("/contacts/{id}/timeline")]
 pub async fn contact_timeline(
@@ -185,7 +189,7 @@ pub async fn contact_timeline(
     params: ApiQuery<TimelineParams>,
 ) -> Result<HttpResponse, AppError> {
     let page =
-        interactions::timeline(state.domain.reader(), who.owner, id.into_inner(), params.0).await?;
+        timeline::timeline(state.domain.reader(), who.owner, id.into_inner(), params.0).await?;
     Ok(HttpResponse::Ok().json(page))
 }
 

@@ -17,7 +17,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 ///
 /// Intersections (total, confirmed, suggested, per kind, per contact), the
 /// contacts with the most, your active goals no contact meets yet,
-/// reciprocity (gave and received, last 90 days and all time), contacts by
+/// reciprocity (gave and received, last 90 days and all time, the contacts
+/// you owe and those you keep giving to without hearing back; past
+/// interactions only), contacts by
 /// stage, and interactions per month over the last twelve.
 #[utoipa::path(
     tag = "insights",

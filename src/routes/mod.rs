@@ -7,6 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub mod agenda;
 pub mod auth;
 pub mod contacts;
+pub mod events;
 pub mod export;
 pub mod goals;
 pub mod health;
@@ -28,6 +29,7 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(interactions::routes)
         .configure(agenda::routes)
         .configure(goals::routes)
+        .configure(events::routes)
         .configure(intersections::routes)
         .configure(vocabulary::routes)
         .configure(insights::routes)

@@ -68,6 +68,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         ("RAPPORT_BODY_LIMIT", options.body_limit.to_string()),
         ("RAPPORT_DB_POOL_SIZE", "4".to_string()),
         ("RAPPORT_WORKERS", "2".to_string()),
+        // Planned interactions that come due count within a second.
+        ("RAPPORT_PLANNED_SWEEP_SECS", "1".to_string()),
     ];
     let settings =
         Settings::from_lookup(|key| vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))

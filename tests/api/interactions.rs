@@ -230,6 +230,15 @@ async fn interaction_filters_and_the_timeline_are_newest_first() {
     let timeline = app
         .get_json(&format!("/api/v1/contacts/{a}/timeline?limit=1"), t)
         .await;
+    // The timeline holds interactions (and events) under `kind`.
+    let s = |page: Value| -> Vec<Value> {
+        page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["interaction"]["summary"].clone())
+            .collect()
+    };
     assert_eq!(s(timeline.clone()), [json!("03")]);
     let cursor = timeline["next_cursor"].as_str().unwrap();
     let rest = app

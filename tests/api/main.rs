@@ -12,6 +12,7 @@ mod contract;
 mod decisions;
 mod duplicates;
 mod errors;
+mod events;
 mod export;
 mod goals;
 mod health;

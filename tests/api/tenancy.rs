@@ -19,6 +19,7 @@ struct Victim {
     introduction: String,
     own_concept: String,
     api_token: String,
+    event: String,
 }
 
 const SECRET: &str = "SECRET-OF-A";
@@ -88,6 +89,16 @@ async fn victim(app: &TestApp) -> Victim {
         .expect("A has an introduction")
         .to_string();
     let (_, api_token) = app.api_token(&a, "write").await;
+    let res = app
+        .post(
+            "/api/v1/events",
+            Some(&t),
+            &json!({"name": format!("{SECRET} regatta"), "starts_at": "2026-11-01T09:00:00Z",
+                    "intent": SECRET, "attendees": [{"contact_id": contact["id"], "status": "going"}]}),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let event: Value = res.json().await.unwrap();
     let id = |v: &Value| v["id"].as_str().unwrap().to_string();
     Victim {
         token: t,
@@ -99,6 +110,7 @@ async fn victim(app: &TestApp) -> Victim {
         introduction,
         own_concept: id(&own_concept),
         api_token,
+        event: id(&event),
     }
 }
 
@@ -118,12 +130,14 @@ impl Victim {
             "introductions" => &self.introduction,
             "vocabulary" => &self.own_concept,
             "tokens" => &self.api_token,
+            "events" => &self.event,
             other => panic!("the sweep does not know what {{id}} is in /{other}: teach it"),
         }
     }
 
-    fn ids(&self) -> [&str; 8] {
+    fn ids(&self) -> [&str; 9] {
         [
+            &self.event,
             &self.contact,
             &self.other_contact,
             &self.goal,
@@ -157,6 +171,14 @@ impl Victim {
             ("PATCH", "/api/v1/goals/{id}") => json!({"title": "overwritten"}),
             ("PATCH", "/api/v1/interactions/{id}") => json!({"summary": "overwritten"}),
             ("PATCH", "/api/v1/me") => json!({"headline": "B's own"}),
+            ("POST", "/api/v1/events") => {
+                json!({"name": "B's own", "starts_at": "2026-11-01T09:00:00Z",
+                "attendees": [{"contact_id": self.contact}], "goal_ids": [self.goal]})
+            }
+            ("PATCH", "/api/v1/events/{id}") => json!({"name": "overwritten"}),
+            ("POST", "/api/v1/events/{id}/debrief") => {
+                json!({"met": [{"contact_id": self.contact, "summary": "overwritten"}]})
+            }
             ("POST", _) | ("PUT", _) => json!({}),
             _ => return None,
         };

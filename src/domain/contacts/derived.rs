@@ -1,6 +1,11 @@
 //! Fields of a contact derived from its interactions. Every write of an
 //! interaction calls [`refresh`] for the contacts it touched, inside the same
 //! transaction, so the counters are never stale nor half-updated.
+//!
+//! Planned is not done: only interactions whose `occurred_at` has passed
+//! count, for the last interaction and for every counter (a favour planned is
+//! not a favour given, a meeting next week is not contact kept). When a
+//! planned interaction's time comes, [`super::sweep`] refreshes its contacts.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{contact, interaction, interaction_contact};
@@ -18,12 +23,16 @@ use crate::error::AppError;
 /// or after `met_on`, or after the contact was added. No cadence, no date.
 pub fn next_touch_due(c: &contact::Model) -> Option<NaiveDate> {
     let days = c.keep_in_touch_days?;
-    let since = c
-        .last_interaction_at
+    in_touch_since(c).checked_add_signed(Duration::days(days.into()))
+}
+
+/// The day of the last past interaction, or `met_on`, or the day the
+/// contact was added: where silence counts from.
+pub fn in_touch_since(c: &contact::Model) -> NaiveDate {
+    c.last_interaction_at
         .map(|at| at.date_naive())
         .or(c.met_on)
-        .unwrap_or_else(|| c.created_at.date_naive());
-    since.checked_add_signed(Duration::days(days.into()))
+        .unwrap_or_else(|| c.created_at.date_naive())
 }
 
 struct Stats {
@@ -31,12 +40,16 @@ struct Stats {
     gave: i64,
     received: i64,
     last: Option<DateTime<Utc>>,
+    last_gave: Option<DateTime<Utc>>,
+    last_received: Option<DateTime<Utc>>,
 }
 
+/// What the contact's past interactions (up to `now`) add up to.
 async fn stats(
     db: &impl ConnectionTrait,
     owner: Owner,
     contact_id: Uuid,
+    now: DateTime<Utc>,
 ) -> Result<Stats, AppError> {
     let participations = Query::select()
         .column(interaction_contact::Column::InteractionId)
@@ -47,6 +60,7 @@ async fn stats(
         owner
             .find::<interaction::Entity>()
             .filter(interaction::Column::Id.in_subquery(participations.clone()))
+            .filter(interaction::Column::OccurredAt.lte(now))
     };
     let counted = |column: interaction::Column| {
         Func::sum(Into::<Expr>::into(
@@ -62,19 +76,36 @@ async fn stats(
         .one(db)
         .await?
         .unwrap_or((0, None, None));
-    let last = mine()
-        .select_only()
-        .column(interaction::Column::OccurredAt)
-        .order_by_desc(interaction::Column::OccurredAt)
-        .limit(1)
-        .into_tuple::<DateTime<Utc>>()
-        .one(db)
-        .await?;
+    let latest = |only: Option<interaction::Column>| {
+        let mut query = mine();
+        if let Some(column) = only {
+            query = query.filter(column.is_not_null());
+        }
+        query
+            .select_only()
+            .column(interaction::Column::OccurredAt)
+            .order_by_desc(interaction::Column::OccurredAt)
+            .limit(1)
+            .into_tuple::<DateTime<Utc>>()
+            .one(db)
+    };
+    let last = latest(None).await?;
+    // Most contacts never exchanged anything: no query for what cannot be.
+    let last_gave = match gave {
+        Some(n) if n > 0 => latest(Some(interaction::Column::Gave)).await?,
+        _ => None,
+    };
+    let last_received = match received {
+        Some(n) if n > 0 => latest(Some(interaction::Column::Received)).await?,
+        _ => None,
+    };
     Ok(Stats {
         count,
         gave: gave.unwrap_or(0),
         received: received.unwrap_or(0),
         last,
+        last_gave,
+        last_received,
     })
 }
 
@@ -84,6 +115,21 @@ pub async fn refresh(
     owner: Owner,
     contact_ids: &[Uuid],
 ) -> Result<(), AppError> {
+    refresh_at(db, owner, contact_ids, Utc::now()).await
+}
+
+/// [`refresh`] as of `now`: interactions after it are still planned.
+/// Idempotent: the same rows and the same `now` give the same fields, so two
+/// instances sweeping the same contacts agree.
+pub(crate) async fn refresh_at(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    contact_ids: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    if contact_ids.is_empty() {
+        return Ok(());
+    }
     // Locked first, in id order: on PostgreSQL two transactions recording
     // interactions with the same contact would otherwise each count only
     // their own new row and the later write would lose the other's. The
@@ -100,13 +146,16 @@ pub async fn refresh(
         .all(db)
         .await?;
     for c in contacts {
-        let s = stats(db, owner, c.id).await?;
+        let s = stats(db, owner, c.id, now).await?;
         let mut next = c.clone();
         next.interaction_count = s.count as i32;
         next.gave_count = s.gave as i32;
         next.received_count = s.received as i32;
         next.last_interaction_at = s.last;
+        next.last_gave_at = s.last_gave;
+        next.last_received_at = s.last_received;
         next.next_touch_due = next_touch_due(&next);
+        next.reconnect_rank = super::reconnect::rank(&next);
         if next == c {
             continue;
         }
@@ -115,7 +164,10 @@ pub async fn refresh(
         row.gave_count = Set(next.gave_count);
         row.received_count = Set(next.received_count);
         row.last_interaction_at = Set(next.last_interaction_at);
+        row.last_gave_at = Set(next.last_gave_at);
+        row.last_received_at = Set(next.last_received_at);
         row.next_touch_due = Set(next.next_touch_due);
+        row.reconnect_rank = Set(next.reconnect_rank);
         row.update(db).await?;
     }
     Ok(())

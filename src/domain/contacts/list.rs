@@ -1,9 +1,9 @@
 //! Listing contacts: filters, sorts and keyset pagination, each served by an
-//! index `(owner_id, key, id)` on both databases. The same machinery ranks
-//! the contacts to reconnect with.
+//! index `(owner_id, key, id)` on both databases. Whom to reconnect with is
+//! ranked in [`super::reconnect`].
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use entity::{contact, contact_tag};
+use entity::{contact, contact_tag, event_attendee};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, QueryFilter, QuerySelect, Value};
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,8 @@ pub struct ContactFilters {
     /// Contacts with no interaction in this many days, or none at all.
     #[param(minimum = 0, maximum = 36500)]
     pub inactive_for_days: Option<u32>,
+    /// The attendees of this event (any status).
+    pub event_id: Option<Uuid>,
     /// The order (default `name`).
     pub sort: Option<ContactSort>,
     /// Items per page, 1 to 200 (default 50).
@@ -311,6 +313,15 @@ pub async fn list(
         let days = validate::query_range("inactive_for_days", days, 0, MAX_INACTIVE_DAYS)?;
         query = query.filter(inactive_since(Utc::now() - Duration::days(days.into())));
     }
+    if let Some(event_id) = filters.event_id {
+        let attendees = Query::select()
+            .column(event_attendee::Column::ContactId)
+            .from(event_attendee::Entity)
+            .and_where(Expr::col(event_attendee::Column::OwnerId).eq(owner.id()))
+            .and_where(Expr::col(event_attendee::Column::EventId).eq(event_id))
+            .to_owned();
+        query = query.filter(C::Id.in_subquery(attendees));
+    }
     let spec = spec(filters.sort.unwrap_or_default());
     let params = PageParams {
         limit: filters.limit,
@@ -330,65 +341,7 @@ pub async fn list(
 /// `last_interaction_at` index and then sorts every inactive contact, where a
 /// plain filter lets it walk the index of the requested order and stop at a
 /// page.
-fn inactive_since(cutoff: DateTime<Utc>) -> Condition {
+pub(super) fn inactive_since(cutoff: DateTime<Utc>) -> Condition {
     let recent = Expr::col((contact::Entity, contact::Column::LastInteractionAt)).gte(cutoff);
     Condition::all().add(Func::coalesce([recent, Expr::val(false)]).eq(false))
-}
-
-/// `GET /reconnect` parameters.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ReconnectParams {
-    /// Days without interaction that make a contact inactive (default 180).
-    #[param(minimum = 0, maximum = 36500)]
-    pub inactive_for_days: Option<u32>,
-    /// Items per page, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// The `next_cursor` of the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
-}
-
-/// Inactive contacts, not resting (archived, or `not_now` before their
-/// `revisit_on`), ranked by how much you have in common
-/// (`intersection_count`), then by how long it has been (never first).
-#[tracing::instrument(skip_all, fields(user_id = %fresh.owner().id()))]
-pub async fn reconnect(
-    db: &impl ConnectionTrait,
-    fresh: Fresh,
-    params: ReconnectParams,
-) -> Result<Page<Contact>, AppError> {
-    let owner = fresh.owner();
-    use contact::Column as C;
-    let days = validate::query_range(
-        "inactive_for_days",
-        params.inactive_for_days.unwrap_or(180),
-        0,
-        MAX_INACTIVE_DAYS,
-    )?;
-    let query = owner
-        .find::<contact::Entity>()
-        .filter(super::resting(Utc::now().date_naive()).not())
-        .filter(inactive_since(Utc::now() - Duration::days(days.into())));
-    let spec = SortSpec {
-        name: "reconnect",
-        keys: vec![
-            (Key::desc(C::IntersectionCount), KeyType::Int, |c| {
-                json!(c.intersection_count)
-            }),
-            (
-                Key::asc(C::LastInteractionAt).nulls_first(),
-                KeyType::Time,
-                |c| json!(c.last_interaction_at),
-            ),
-            (Key::asc(C::Id), KeyType::Text, |c| json!(c.id)),
-        ],
-    };
-    let page_params = PageParams {
-        limit: params.limit,
-        cursor: params.cursor,
-    };
-    page(db, query, &spec, &page_params).await
 }

@@ -7,6 +7,10 @@
 pub mod derived;
 pub mod list;
 pub mod merge;
+pub mod reciprocity;
+pub mod reconnect;
+pub mod sweep;
+pub mod timeline;
 pub mod write;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -224,14 +228,19 @@ pub struct Contact {
     /// Desired days between interactions.
     pub keep_in_touch_days: Option<i32>,
     pub notes: Option<String>,
-    /// Read-only: the latest interaction's `occurred_at`.
+    /// Read-only: the latest past interaction's `occurred_at`; planned
+    /// (future) interactions do not count until their time comes.
     pub last_interaction_at: Option<DateTime<Utc>>,
-    /// Read-only: interactions with this contact.
+    /// Read-only: past interactions with this contact (planned ones do not
+    /// count).
     pub interaction_count: i32,
-    /// Read-only: interactions in which you gave something.
+    /// Read-only: past interactions in which you gave something.
     pub gave_count: i32,
-    /// Read-only: interactions in which you received something.
+    /// Read-only: past interactions in which you received something.
     pub received_count: i32,
+    /// Read-only: what `gave_count` and `received_count` mean, and the last
+    /// of each.
+    pub reciprocity: reciprocity::ContactReciprocity,
     /// Read-only: when to get in touch next, from `keep_in_touch_days` and the
     /// last interaction (or `met_on`, or when the contact was added).
     pub next_touch_due: Option<NaiveDate>,
@@ -248,6 +257,7 @@ pub struct Contact {
 
 impl From<contact::Model> for Contact {
     fn from(c: contact::Model) -> Self {
+        let reciprocity = reciprocity::ContactReciprocity::of(&c);
         Self {
             id: c.id,
             full_name: c.full_name,
@@ -274,6 +284,7 @@ impl From<contact::Model> for Contact {
             revisit_on: c.revisit_on,
             keep_in_touch_days: c.keep_in_touch_days,
             notes: c.notes,
+            reciprocity,
             last_interaction_at: c.last_interaction_at,
             interaction_count: c.interaction_count,
             gave_count: c.gave_count,

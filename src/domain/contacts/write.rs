@@ -1,7 +1,7 @@
 //! Creating, changing and deleting contacts. A creation is a merge patch of a
 //! blank contact, so both go through one [`apply`] and one set of rules.
 
-use chrono::Utc;
+use chrono::{Duration, NaiveDate, Utc};
 use entity::{contact, contact_tag, interaction, interaction_contact};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -13,7 +13,7 @@ use super::derived;
 use super::{Contact, CreateContact, UpdateContact};
 use crate::domain::enums::Stage;
 use crate::domain::intersections::network_changed;
-use crate::domain::patch::required;
+use crate::domain::patch::{Patch, required};
 use crate::domain::search;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
@@ -61,6 +61,9 @@ pub(crate) fn blank(owner: Owner) -> contact::Model {
         received_count: 0,
         next_touch_due: None,
         intersection_count: 0,
+        last_gave_at: None,
+        last_received_at: None,
+        reconnect_rank: 0,
         created_at: now,
         updated_at: now,
     }
@@ -70,6 +73,13 @@ pub(crate) fn blank(owner: Owner) -> contact::Model {
 /// derived from the fields alone.
 fn apply(c: &mut contact::Model, patch: UpdateContact) -> Result<(), AppError> {
     let mut v = Validator::new();
+    // What the patch says of the two dates with a rule (see [`dates_follow`]),
+    // before its fields are moved into the contact.
+    let asked = Asked {
+        step_due: matches!(patch.next_step_due, Some(Some(_))),
+        revisit: patch.revisit_on,
+        was_not_now: c.stage == Stage::NotNow.as_str(),
+    };
     macro_rules! text {
         ($field:ident, $max:expr) => {
             if let Some(value) = patch.$field {
@@ -127,12 +137,58 @@ fn apply(c: &mut contact::Model, patch: UpdateContact) -> Result<(), AppError> {
         c.keep_in_touch_days = days;
     }
     text!(notes, NOTES);
+    dates_follow(c, &asked, &mut v, Utc::now().date_naive());
     v.finish()?;
 
     c.sort_name = c.full_name.to_lowercase();
     c.search_text = search_text(c);
     c.next_touch_due = derived::next_touch_due(c);
+    c.reconnect_rank = super::reconnect::rank(c);
     Ok(())
+}
+
+/// A `not_now` contact given no revisit date comes back after this many days.
+pub const DEFAULT_REVISIT_DAYS: i64 = 90;
+
+/// What a patch asked of `next_step_due` and `revisit_on`.
+struct Asked {
+    /// A due date was given (not cleared).
+    step_due: bool,
+    revisit: Patch<NaiveDate>,
+    was_not_now: bool,
+}
+
+/// The rules of the dates that belong to something else:
+///
+/// - `next_step_due` is the due date *of* `next_step`: clearing the step
+///   clears it, and a due date given without a step is a 422 (the agenda
+///   would otherwise show a due item that says nothing).
+/// - `revisit_on` is when a `not_now` contact comes back: a `not_now`
+///   contact always has one (given, or [`DEFAULT_REVISIT_DAYS`] from today;
+///   clearing it is a 422: `archived` is the stage for never), and leaving
+///   `not_now` clears it unless the same patch gives a new one.
+fn dates_follow(c: &mut contact::Model, asked: &Asked, v: &mut Validator, today: NaiveDate) {
+    if c.next_step.is_none() && c.next_step_due.is_some() {
+        if asked.step_due {
+            v.error("next_step_due", "a due date needs a next_step");
+        } else {
+            c.next_step_due = None;
+        }
+    }
+    let not_now = c.stage == Stage::NotNow.as_str();
+    if asked.was_not_now && !not_now && asked.revisit.is_none() {
+        c.revisit_on = None;
+    }
+    if not_now && c.revisit_on.is_none() {
+        if matches!(asked.revisit, Some(None)) {
+            v.error(
+                "revisit_on",
+                "a not_now contact needs a revisit date; archive them to put them away for good",
+            );
+        } else {
+            c.revisit_on = today.checked_add_signed(Duration::days(DEFAULT_REVISIT_DAYS));
+        }
+    }
 }
 
 /// What `q` searches: name, headline, company, notes and tags, lowercased.

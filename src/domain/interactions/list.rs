@@ -1,8 +1,8 @@
-//! Listing interactions, newest first, and a contact's timeline.
+//! Listing interactions, newest first.
 
 use chrono::{DateTime, Utc};
-use entity::{contact, interaction, interaction_contact};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use entity::{interaction, interaction_contact};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QuerySelect, Value};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -37,6 +37,16 @@ pub struct InteractionFilters {
     pub cursor: Option<String>,
 }
 
+/// The ids of the interactions `contact_id` took part in, as a subquery.
+pub fn with_contact(owner: Owner, contact_id: Uuid) -> SelectStatement {
+    Query::select()
+        .column(interaction_contact::Column::InteractionId)
+        .from(interaction_contact::Entity)
+        .and_where(Expr::col(interaction_contact::Column::OwnerId).eq(owner.id()))
+        .and_where(Expr::col(interaction_contact::Column::ContactId).eq(contact_id))
+        .to_owned()
+}
+
 fn keys() -> [Key; 2] {
     [
         Key::desc(interaction::Column::OccurredAt),
@@ -53,13 +63,7 @@ pub async fn list(
     use interaction::Column as I;
     let mut query = owner.find::<interaction::Entity>();
     if let Some(contact_id) = filters.contact_id {
-        let with_contact = Query::select()
-            .column(interaction_contact::Column::InteractionId)
-            .from(interaction_contact::Entity)
-            .and_where(Expr::col(interaction_contact::Column::OwnerId).eq(owner.id()))
-            .and_where(Expr::col(interaction_contact::Column::ContactId).eq(contact_id))
-            .to_owned();
-        query = query.filter(I::Id.in_subquery(with_contact));
+        query = query.filter(I::Id.in_subquery(with_contact(owner, contact_id)));
     }
     if let Some(kind) = filters.kind {
         query = query.filter(I::Kind.eq(kind.as_str()));
@@ -98,38 +102,4 @@ pub async fn list(
         data: render(db, owner, rows).await?,
         next_cursor,
     })
-}
-
-/// `GET /contacts/{id}/timeline` parameters.
-#[derive(Debug, Default, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct TimelineParams {
-    /// Items per page, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// The `next_cursor` of the previous page.
-    #[param(max_length = 512)]
-    pub cursor: Option<String>,
-}
-
-/// One contact's interactions, newest first; a 404 if the contact is not yours.
-pub async fn timeline(
-    db: &impl ConnectionTrait,
-    owner: Owner,
-    contact_id: Uuid,
-    params: TimelineParams,
-) -> Result<Page<Interaction>, AppError> {
-    owner.get::<contact::Entity>(db, contact_id).await?;
-    list(
-        db,
-        owner,
-        InteractionFilters {
-            contact_id: Some(contact_id),
-            limit: params.limit,
-            cursor: params.cursor,
-            ..Default::default()
-        },
-    )
-    .await
 }

@@ -25,7 +25,7 @@ pub const MAX_GOALS: usize = 50;
 
 /// Checks that `ids` (the list at `field`) names between `min` and `max` of
 /// the owner's `E` rows; every other id is a field error of its own.
-async fn check_owned<E: OwnedById>(
+pub(crate) async fn check_owned<E: OwnedById>(
     db: &impl ConnectionTrait,
     owner: Owner,
     field: &str,

@@ -575,6 +575,10 @@ pub(crate) async fn recount(
     let mut update = owner
         .update::<contact::Entity>()
         .col_expr(contact::Column::IntersectionCount, count.clone())
+        .col_expr(
+            contact::Column::ReconnectRank,
+            crate::domain::contacts::reconnect::rank_after_recount(count.clone()),
+        )
         .filter(Expr::col((contact::Entity, contact::Column::IntersectionCount)).ne(count));
     if !contact_ids.is_empty() {
         update = update.filter(contact::Column::Id.is_in(contact_ids.iter().copied()));

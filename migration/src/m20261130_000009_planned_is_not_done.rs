@@ -1,0 +1,324 @@
+//! Planned is not done: an interaction dated in the future (a meeting still
+//! to come) no longer counts for a contact's derived fields until its time
+//! passes. This migration
+//!
+//! - adds what reciprocity per person shows (`last_gave_at`,
+//!   `last_received_at`) and the stored half of the reconnect score
+//!   (`reconnect_rank`, with its index, replacing the old reconnect index);
+//! - adds an index on `interactions.occurred_at` alone, for the sweep that
+//!   refreshes contacts whose planned interactions came due, and the
+//!   `sweeps` table where that sweep notes how far it got;
+//! - recomputes every contact's derived fields from its past interactions
+//!   only (counts and last dates in one portable `UPDATE`; the dates and the
+//!   rank, which need date arithmetic that SQL spells differently on each
+//!   database, in Rust, batch by batch).
+//!
+//! It is safe on an empty database. The formulas here are a frozen copy of
+//! `src/domain/contacts/derived.rs` and `reconnect.rs` as of this change:
+//! when those change, a new migration recomputes.
+
+use sea_orm_migration::sea_orm::{ConnectionTrait, FromQueryResult, Value};
+use sea_orm_migration::{prelude::*, schema::*};
+
+use crate::m20261121_000002_create_contacts_and_interactions::index;
+use crate::m20261122_000003_sqlite_planner_statistics::write_statistics;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use uuid::Uuid;
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[rustfmt::skip]
+const STATS: &[(&str, &str, &str)] = &[
+    ("contacts", "idx_contacts_owner_reconnect_rank", "1000000 100000 10 1"),
+    ("interactions", "idx_interactions_occurred", "1000000 1 1"),
+    ("sweeps", "sqlite_autoindex_sweeps_1", "1 1"),
+];
+
+/// Rows read and written per round of the Rust pass.
+const BATCH: u64 = 1000;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use Contacts as C;
+        // One column per statement: SQLite alters one thing at a time.
+        for column in [
+            timestamp_with_time_zone_null(C::LastGaveAt),
+            timestamp_with_time_zone_null(C::LastReceivedAt),
+            big_integer(C::ReconnectRank).default(0).to_owned(),
+        ] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(C::Table)
+                        .add_column(column.to_owned())
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_contacts_owner_reconnect")
+                    .table(C::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contacts_owner_reconnect_rank")
+                    .table(C::Table)
+                    .col(C::OwnerId)
+                    .col((C::ReconnectRank, IndexOrder::Desc))
+                    .col(C::Id)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "idx_interactions_occurred",
+                Interactions::Table,
+                vec![Interactions::OccurredAt.into_iden()],
+            ))
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Sweeps::Table)
+                    .col(string_len(Sweeps::Name, 64).primary_key())
+                    .col(timestamp_with_time_zone(Sweeps::SweptUntil))
+                    .to_owned(),
+            )
+            .await?;
+        let db = manager.get_connection();
+        if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+            db.execute_unprepared(
+                "DELETE FROM sqlite_stat1 WHERE idx = 'idx_contacts_owner_reconnect'",
+            )
+            .await
+            .ok();
+        }
+        write_statistics(manager, STATS).await?;
+
+        let now = Utc::now();
+        recount(db, now).await?;
+        dates_and_ranks(db).await?;
+        // The sweep goes on from here.
+        let mark = Query::insert()
+            .into_table(Sweeps::Table)
+            .columns([Sweeps::Name, Sweeps::SweptUntil])
+            .values_panic([
+                "planned_interactions".into(),
+                Value::ChronoDateTimeUtc(Some(now)).into(),
+            ])
+            .to_owned();
+        manager.exec_stmt(mark).await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        use Contacts as C;
+        manager
+            .drop_table(Table::drop().table(Sweeps::Table).if_exists().to_owned())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_interactions_occurred")
+                    .table(Interactions::Table)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_contacts_owner_reconnect_rank")
+                    .table(C::Table)
+                    .to_owned(),
+            )
+            .await?;
+        for column in [C::ReconnectRank, C::LastReceivedAt, C::LastGaveAt] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(C::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        manager
+            .create_index(
+                Index::create()
+                    .name("idx_contacts_owner_reconnect")
+                    .table(C::Table)
+                    .col(C::OwnerId)
+                    .col((C::IntersectionCount, IndexOrder::Desc))
+                    .col(C::LastInteractionAt)
+                    .col(C::Id)
+                    .to_owned(),
+            )
+            .await
+    }
+}
+
+/// Counts and last dates from past interactions only, in one statement of
+/// correlated subqueries (portable: no date arithmetic).
+async fn recount(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), DbErr> {
+    use Contacts as C;
+    use InteractionContacts as IC;
+    use Interactions as I;
+    let past = |select: SimpleExpr, only: Option<I>| {
+        let mut q = Query::select()
+            .expr(select)
+            .from(I::Table)
+            .inner_join(
+                IC::Table,
+                Expr::col((IC::Table, IC::InteractionId)).equals((I::Table, I::Id)),
+            )
+            .and_where(Expr::col((IC::Table, IC::ContactId)).equals((C::Table, C::Id)))
+            .and_where(
+                Expr::col((I::Table, I::OccurredAt)).lte(Value::ChronoDateTimeUtc(Some(now))),
+            )
+            .to_owned();
+        if let Some(column) = only {
+            q.and_where(Expr::col((I::Table, column)).is_not_null());
+        }
+        SimpleExpr::SubQuery(None, Box::new(q.into_sub_query_statement()))
+    };
+    let count = || Expr::col((I::Table, I::Id)).count();
+    let last = || Expr::col((I::Table, I::OccurredAt)).max();
+    let update = Query::update()
+        .table(C::Table)
+        .value(C::InteractionCount, past(count(), None))
+        .value(C::GaveCount, past(count(), Some(I::Gave)))
+        .value(C::ReceivedCount, past(count(), Some(I::Received)))
+        .value(C::LastInteractionAt, past(last(), None))
+        .value(C::LastGaveAt, past(last(), Some(I::Gave)))
+        .value(C::LastReceivedAt, past(last(), Some(I::Received)))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
+}
+
+#[derive(FromQueryResult)]
+struct Row {
+    id: Uuid,
+    keep_in_touch_days: Option<i32>,
+    last_interaction_at: Option<DateTime<Utc>>,
+    met_on: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    intersection_count: i32,
+    gave_count: i32,
+    received_count: i32,
+}
+
+/// `next_touch_due` and `reconnect_rank` of every contact, in id order.
+async fn dates_and_ranks(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    use Contacts as C;
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut select = Query::select()
+            .columns([
+                C::Id,
+                C::KeepInTouchDays,
+                C::LastInteractionAt,
+                C::MetOn,
+                C::CreatedAt,
+                C::IntersectionCount,
+                C::GaveCount,
+                C::ReceivedCount,
+            ])
+            .from(C::Table)
+            .order_by(C::Id, Order::Asc)
+            .limit(BATCH)
+            .to_owned();
+        if let Some(id) = after {
+            select.and_where(Expr::col(C::Id).gt(id));
+        }
+        let rows = Row::find_by_statement(db.get_database_backend().build(&select))
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(());
+        };
+        after = Some(last.id);
+        for row in &rows {
+            let next_touch = next_touch_due(row);
+            let update = Query::update()
+                .table(C::Table)
+                .value(C::NextTouchDue, Value::ChronoDate(next_touch))
+                .value(C::ReconnectRank, reconnect_rank(row, next_touch))
+                .and_where(Expr::col(C::Id).eq(row.id))
+                .to_owned();
+            db.execute(&update).await?;
+        }
+    }
+}
+
+/// As `derived::next_touch_due` at this migration.
+fn next_touch_due(r: &Row) -> Option<NaiveDate> {
+    let days = r.keep_in_touch_days?;
+    since(r).checked_add_signed(Duration::days(days.into()))
+}
+
+fn since(r: &Row) -> NaiveDate {
+    r.last_interaction_at
+        .map(|at| at.date_naive())
+        .or(r.met_on)
+        .unwrap_or_else(|| r.created_at.date_naive())
+}
+
+/// As `reconnect::rank` at this migration.
+fn reconnect_rank(r: &Row, next_touch: Option<NaiveDate>) -> i64 {
+    let due = next_touch
+        .or_else(|| since(r).checked_add_signed(Duration::days(180)))
+        .unwrap_or(NaiveDate::MAX);
+    let owed = r.received_count > r.gave_count;
+    30 * i64::from(r.intersection_count.clamp(0, 10)) + if owed { 60 } else { 0 }
+        - i64::from(due.num_days_from_ce())
+}
+
+#[derive(DeriveIden)]
+enum Contacts {
+    Table,
+    Id,
+    OwnerId,
+    KeepInTouchDays,
+    LastInteractionAt,
+    MetOn,
+    CreatedAt,
+    InteractionCount,
+    GaveCount,
+    ReceivedCount,
+    IntersectionCount,
+    NextTouchDue,
+    LastGaveAt,
+    LastReceivedAt,
+    ReconnectRank,
+}
+
+#[derive(DeriveIden)]
+enum Interactions {
+    Table,
+    Id,
+    OccurredAt,
+    Gave,
+    Received,
+}
+
+#[derive(DeriveIden)]
+enum InteractionContacts {
+    Table,
+    InteractionId,
+    ContactId,
+}
+
+#[derive(DeriveIden)]
+pub enum Sweeps {
+    Table,
+    Name,
+    SweptUntil,
+}

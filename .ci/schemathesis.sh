@@ -75,6 +75,7 @@ post goals '{"kind":"goal","title":"Learn about compilers","topics":["compilers"
 grace="$(curl -fsS -H "Authorization: Bearer $token" "$base/api/v1/contacts?q=grace" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["data"][0]["id"])')"
 post goals "{\"kind\":\"offer\",\"contact_id\":\"$grace\",\"title\":\"Teach compilers\",\"topics\":[\"compilers\"]}"
+post events "{\"name\":\"Compiler night\",\"starts_at\":\"2026-01-15T18:00:00Z\",\"attendees\":[{\"contact_id\":\"$grace\",\"status\":\"going\"}]}"
 
 # `DELETE /me` would end the session every later request depends on; the
 # account tests cover it.

@@ -193,6 +193,63 @@ def _fix_path(case):
                 case.path_parameters[name] = ids[0]
 
 
+def _fix_event(case, label):
+    """`/events`: attendees among the user's contacts, each once; the user's
+    own goals; an end not before the start (a patch keeps the stored one)."""
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if body.get("attendees"):
+        contacts = _contact_ids()
+        people = body["attendees"][: len(contacts)]
+        for person, contact_id in zip(people, contacts):
+            person["contact_id"] = contact_id
+        body["attendees"] = people
+    if body.get("goal_ids"):
+        body["goal_ids"] = _ids("/goals", owner="me")[: len(body["goal_ids"])]
+    if label.startswith("PATCH"):
+        # The stored end may be before a new start: clear it then.
+        if body.get("starts_at") is not None:
+            body["ends_at"] = None
+        else:
+            body.pop("ends_at", None)
+    elif body.get("ends_at") is not None:
+        body["ends_at"] = body.get("starts_at")
+
+
+def _fix_debrief(case):
+    """`POST /events/{id}/debrief` records what happened: an event that has
+    started, and each contact met once."""
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat()
+    past = _ids("/events", to=now)
+    if past and _positive(case, ParameterLocation.PATH):
+        case.path_parameters["id"] = past[0]
+    body = case.body
+    if isinstance(body, dict) and body.get("met"):
+        contacts = _contact_ids()
+        met = body["met"][: len(contacts)]
+        for person, contact_id in zip(met, contacts):
+            person["contact_id"] = contact_id
+        body["met"] = met
+    for person in (body or {}).get("new_people") or []:
+        if isinstance(person, dict):
+            _fix_contact(person.get("contact"))
+
+
+def _fix_contact(body):
+    """A contact's `next_step_due` is the date of its `next_step` (a date
+    alone is refused), and a `not_now` contact has a `revisit_on` (the
+    stored one may be cleared only by leaving `not_now`)."""
+    if not isinstance(body, dict):
+        return
+    if body.get("next_step_due") and not (body.get("next_step") or "").strip():
+        body["next_step"] = "Call back"
+    if "revisit_on" in body and body["revisit_on"] is None:
+        del body["revisit_on"]
+    if body.get("stage") == "not_now" and not body.get("revisit_on"):
+        body["revisit_on"] = "2027-01-15"
+
+
 def _fix_follow_up(case):
     """A follow-up added by `PATCH /interactions/{id}` needs its date."""
     body = case.body
@@ -222,6 +279,12 @@ def before_call(context, case, kwargs):
         _fix_references(case.body, case.formatted_path)
     if label == "PATCH /api/v1/interactions/{id}":
         _fix_follow_up(case)
+    if label in ("POST /api/v1/events", "PATCH /api/v1/events/{id}"):
+        _fix_event(case, label)
+    if label == "POST /api/v1/events/{id}/debrief":
+        _fix_debrief(case)
+    if label in ("POST /api/v1/contacts", "PATCH /api/v1/contacts/{id}"):
+        _fix_contact(case.body)
     if label == "POST /api/v1/imports" and _positive(case, ParameterLocation.QUERY):
         _fix_import(case)
     if label == "POST /api/v1/tokens" and isinstance(case.body, dict) and case.body.get("expires_at"):

@@ -16,6 +16,7 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::domain::contacts::list::ContactSort;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionKind, IntersectionStatus};
+use crate::domain::events::list::EventSort;
 use crate::domain::export::ExportFormat;
 use crate::domain::goals::list::GoalHolder;
 use crate::domain::imports::ImportFormat;
@@ -57,7 +58,7 @@ use crate::routes;
         (name = "imports", description = "Bring a network in: LinkedIn, vCard, CSV, or a Rapport export."),
     ),
     components(schemas(
-        Problem, ContactSort, ExportFormat, ImportFormat, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
+        Problem, ContactSort, EventSort, ExportFormat, ImportFormat, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus
     )),
     modifiers(&BearerAuth, &ErrorResponses),
     security(("bearer" = [])),

@@ -6,6 +6,7 @@
 //! - `email`/`emails` are email addresses, `phones` hold at least three
 //!   digits, `links` are `http(s)` URLs, `interests`/`topics` are tags,
 //!   vocabulary `phrases` and `complements` are text of their own lengths;
+//!   an event's `url` is an `http(s)` URL or blank;
 //! - a query parameter is never empty (leave it out instead), and holds no
 //!   control characters;
 //! - an `Idempotency-Key` is 1 to 255 visible ASCII characters.
@@ -168,6 +169,14 @@ fn field(name: &str, schema: &mut Map<String, Value>) {
     }
     if name == "email" {
         schema.insert("format".into(), json!("email"));
+        return;
+    }
+    if name == "url" {
+        // Blank is no URL at all (stored as null).
+        schema.insert(
+            "pattern".into(),
+            json!(format!("^[{SPACE}]*$|{}", web_url())),
+        );
         return;
     }
     let pattern = if is_nullable(schema) {

@@ -198,7 +198,11 @@ pub async fn event_prep(
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body get the first response; the same key with another body is a 422. Kept 24 hours."),
     ),
     request_body = Debrief,
-    responses((status = 200, description = "What was recorded.", body = DebriefResult))
+    responses(
+        (status = 200, description = "What was recorded.", body = DebriefResult),
+        (status = 409, description = "The event has not started yet (`event_not_started`).",
+            body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/events/{id}/debrief")]
 pub async fn event_debrief(

@@ -37,7 +37,7 @@ async fn the_agenda_lists_what_is_due_by_date_with_reasons() {
     .await;
     app.contact(
         t,
-        json!({"full_name": "Old", "stage": "archived", "next_step_due": day(-1)}),
+        json!({"full_name": "Old", "stage": "archived", "next_step": "x", "next_step_due": day(-1)}),
     )
     .await;
     app.interaction(
@@ -112,7 +112,7 @@ async fn the_agenda_lists_what_is_due_by_date_with_reasons() {
 }
 
 #[tokio::test]
-async fn reconnect_ranks_inactive_contacts_never_first_and_skips_archived() {
+async fn reconnect_ranks_inactive_contacts_by_how_overdue_and_skips_archived() {
     let app = spawn_app().await;
     let user = app.register().await;
     let t = &user.access_token;
@@ -137,7 +137,9 @@ async fn reconnect_ranks_inactive_contacts_never_first_and_skips_archived() {
         .iter()
         .map(|c| c["full_name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Never", "Longer ago", "Long ago"]);
+    // Without a cadence a contact is due 180 days after the last contact:
+    // 220 and 20 days overdue, and Never, added today, is not due yet.
+    assert_eq!(names, ["Longer ago", "Long ago", "Never"]);
 
     let page = app
         .get_json("/api/v1/reconnect?inactive_for_days=5&limit=2", t)
@@ -155,5 +157,5 @@ async fn reconnect_ranks_inactive_contacts_never_first_and_skips_archived() {
         .iter()
         .map(|c| c["full_name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Long ago", "Recent"]);
+    assert_eq!(names, ["Recent", "Never"]);
 }

@@ -330,7 +330,7 @@ async fn filters_combine_and_unknown_filters_are_400() {
     let t = &user.access_token;
     app.contact(t, json!({"full_name": "Ada", "interests": ["math", "poetry"], "stage": "connected", "source": "classmate"})).await;
     app.contact(t, json!({"full_name": "Bea", "interests": ["math"], "stage": "prospect", "company": "Analytical Engines"})).await;
-    app.contact(t, json!({"full_name": "Cy", "notes": "50% discount_code", "stage": "archived", "next_step_due": "2020-01-01"})).await;
+    app.contact(t, json!({"full_name": "Cy", "notes": "50% discount_code", "stage": "archived", "next_step": "call", "next_step_due": "2020-01-01"})).await;
 
     let names = |page: Value| column(&page, "full_name");
     assert_eq!(

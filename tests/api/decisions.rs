@@ -190,7 +190,8 @@ async fn resting_contacts_leave_every_suggestion_until_their_revisit_date() {
     let without_ben = sorted(vec![&n.ada, &n.cleo]);
     let today = Utc::now().date_naive();
     for rest in [
-        json!({"stage": "not_now", "revisit_on": null}),
+        // No date given: back in 90 days.
+        json!({"stage": "not_now"}),
         json!({"stage": "not_now", "revisit_on": today + Duration::days(30)}),
         json!({"stage": "archived"}),
     ] {

@@ -1,4 +1,3 @@
-use chrono::{Duration, Utc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -325,25 +324,4 @@ async fn interactions_honour_if_match_and_idempotency_keys() {
         .await
         .unwrap();
     assert_problem(stale, 412, "precondition_failed").await;
-}
-
-#[tokio::test]
-async fn a_future_interaction_counts_as_the_latest() {
-    let app = spawn_app().await;
-    let user = app.register().await;
-    let t = &user.access_token;
-    let c = app.contact(t, json!({"full_name": "Ada"})).await;
-    let soon = (Utc::now() + Duration::days(3)).to_rfc3339();
-    app.interaction(
-        t,
-        json!({"kind": "meeting", "contact_ids": [c["id"]], "occurred_at": soon}),
-    )
-    .await;
-    let contact = app
-        .get_json(
-            &format!("/api/v1/contacts/{}", c["id"].as_str().unwrap()),
-            t,
-        )
-        .await;
-    assert!(contact["last_interaction_at"].is_string());
 }

@@ -175,6 +175,7 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         );
         let busiest = first["data"][0]["contact_id"].as_str().unwrap_or_default();
         let goal = first["data"][0]["my_goal_id"].as_str().unwrap_or_default();
+        let event = conference(&client, &base, &token, &ids).await?;
         engine.extend([
             Scenario::new(
                 "one contact's intersections",
@@ -196,6 +197,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Scenario::new(
                 "people for one goal",
                 format!("/api/v1/goals/{goal}/people?limit=50"),
+            ),
+            Scenario::new(
+                "prep of an event (200 attendees, first 50)",
+                format!("/api/v1/events/{event}/prep"),
             ),
         ]);
     }
@@ -247,6 +252,49 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         cleanup.await;
     }
     Ok(())
+}
+
+/// Plans an event with 200 attendees: the contacts of the first
+/// intersections (so that preparing it has something to rank), then others.
+async fn conference(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    ids: &[uuid::Uuid],
+) -> anyhow::Result<String> {
+    const ATTENDEES: usize = 200;
+    let (met, _) = timed_get(client, base, token, "/api/v1/intersections?limit=100").await?;
+    let mut attendees: Vec<String> = Vec::new();
+    for id in met["data"].as_array().into_iter().flatten() {
+        let id = id["contact_id"].as_str().unwrap_or_default().to_string();
+        if !attendees.contains(&id) {
+            attendees.push(id);
+        }
+    }
+    for id in ids.iter().step_by(37).map(|id| id.to_string()) {
+        if attendees.len() >= ATTENDEES {
+            break;
+        }
+        if !attendees.contains(&id) {
+            attendees.push(id);
+        }
+    }
+    attendees.truncate(ATTENDEES);
+    let body = json!({
+        "name": "Bench conference",
+        "starts_at": chrono::Utc::now() + chrono::Duration::days(7),
+        "attendees": attendees.iter().map(|id| json!({"contact_id": id, "status": "going"})).collect::<Vec<_>>(),
+    });
+    let created: Value = client
+        .post(format!("{base}/api/v1/events"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(created["id"].as_str().unwrap_or_default().to_string())
 }
 
 /// A LinkedIn `Connections.csv` of `rows` people: the notes LinkedIn puts

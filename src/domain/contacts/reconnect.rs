@@ -26,7 +26,7 @@
 use std::collections::HashMap;
 
 use chrono::{Datelike, Duration, NaiveDate, Utc};
-use entity::{contact, intersection};
+use entity::contact;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Value};
 use serde::{Deserialize, Serialize};
@@ -36,8 +36,8 @@ use uuid::Uuid;
 use super::reciprocity::Balance;
 use super::{Contact, derived};
 use crate::domain::context::Fresh;
-use crate::domain::enums::{IntersectionKind, IntersectionStatus};
-use crate::domain::intersections::Intersection;
+use crate::domain::enums::IntersectionKind;
+use crate::domain::intersections::{self, Intersection};
 use crate::domain::keyset::{self, Key};
 use crate::domain::page::{Page, PageParams, paginate};
 use crate::domain::validate;
@@ -221,21 +221,8 @@ async fn best_intersections(
     contact_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Intersection>, AppError> {
     let mut best = HashMap::new();
-    if contact_ids.is_empty() {
-        return Ok(best);
-    }
-    let rows = fresh
-        .owner()
-        .find::<intersection::Entity>()
-        .filter(intersection::Column::ContactId.is_in(contact_ids.iter().copied()))
-        .filter(intersection::Column::Status.ne(IntersectionStatus::Dismissed.as_str()))
-        .order_by_desc(intersection::Column::Score)
-        .order_by_asc(intersection::Column::Id)
-        .all(db)
-        .await?;
-    for row in rows {
-        best.entry(row.contact_id)
-            .or_insert_with(|| Intersection::from(row));
+    for found in intersections::open_with(db, fresh, contact_ids).await? {
+        best.entry(found.contact_id).or_insert(found);
     }
     Ok(best)
 }
@@ -251,6 +238,27 @@ fn item(c: contact::Model, best: Option<Intersection>, today: NaiveDate) -> Reco
         overdue_days,
         reasons,
     }
+}
+
+/// The first `n` terms that made an intersection, each once (a concept
+/// and the tag of the same name read alike).
+pub(crate) fn reason_terms(found: &Intersection, n: usize) -> Vec<String> {
+    let mut terms: Vec<String> = Vec::new();
+    for r in &found.reasons {
+        if terms.len() == n {
+            break;
+        }
+        if !terms.iter().any(|t| t.to_lowercase() == r.term.to_lowercase()) {
+            terms.push(r.term.clone());
+        }
+    }
+    terms
+}
+
+/// User text made to end a sentence of ours: trimmed, without its own
+/// final stop.
+pub(crate) fn sentence(text: &str) -> &str {
+    text.trim().trim_end_matches(['.', '!', ';', ','])
 }
 
 fn times(n: i32) -> String {
@@ -292,12 +300,7 @@ fn reasons(
         out.push(reason(K::Overdue, text));
     }
     if let Some(found) = best {
-        let terms: Vec<&str> = found
-            .reasons
-            .iter()
-            .take(3)
-            .map(|r| r.term.as_str())
-            .collect();
+        let terms = reason_terms(found, 3);
         let what = match found.kind {
             IntersectionKind::ICanHelp => "You could help them",
             IntersectionKind::TheyCanHelp => "They could help you",
@@ -357,7 +360,7 @@ fn reasons(
         out.push(reason(K::NeverContacted, text));
     }
     if let Some(why) = &c.why {
-        out.push(reason(K::Why, format!("Why they matter: {why}")));
+        out.push(reason(K::Why, format!("Why they matter: {}.", sentence(why))));
     }
     out
 }

@@ -281,6 +281,33 @@ pub async fn list(
     ))
 }
 
+/// The open (suggested and confirmed) intersections with `contact_ids`, best
+/// first, whatever those contacts' stage. For views about people already
+/// chosen (a brief, the reasons of reconnect), where the rule that resting
+/// contacts are not suggested does not apply: that rule made the brief of a
+/// `not_now` contact say `intersections: []`.
+pub(crate) async fn open_with(
+    db: &impl ConnectionTrait,
+    fresh: Fresh,
+    contact_ids: &[Uuid],
+) -> Result<Vec<Intersection>, AppError> {
+    use intersection::Column as I;
+    if contact_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query = fresh
+        .owner()
+        .find::<intersection::Entity>()
+        .filter(I::ContactId.is_in(contact_ids.iter().copied()))
+        .filter(I::Status.ne(IntersectionStatus::Dismissed.as_str()));
+    Ok(keyset::order(query, &keys())
+        .all(db)
+        .await?
+        .into_iter()
+        .map(Intersection::from)
+        .collect())
+}
+
 /// One intersection, or a 404.
 pub async fn get(
     db: &impl ConnectionTrait,

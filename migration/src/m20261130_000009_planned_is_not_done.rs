@@ -8,6 +8,8 @@
 //! - adds an index on `interactions.occurred_at` alone, for the sweep that
 //!   refreshes contacts whose planned interactions came due, and the
 //!   `sweeps` table where that sweep notes how far it got;
+//! - applies the date rules now enforced on writes to existing rows (see
+//!   [`small_truths`]);
 //! - recomputes every contact's derived fields from its past interactions
 //!   only (counts and last dates in one portable `UPDATE`; the dates and the
 //!   rank, which need date arithmetic that SQL spells differently on each
@@ -104,6 +106,7 @@ impl MigrationTrait for Migration {
         write_statistics(manager, STATS).await?;
 
         let now = Utc::now();
+        small_truths(db, now.date_naive()).await?;
         recount(db, now).await?;
         dates_and_ranks(db).await?;
         // The sweep goes on from here.
@@ -162,6 +165,34 @@ impl MigrationTrait for Migration {
             )
             .await
     }
+}
+
+/// The date rules the service now enforces, applied to existing rows: a
+/// `next_step_due` without a `next_step` goes (the agenda showed it as an
+/// empty item), and a `not_now` contact without a `revisit_on` comes back
+/// in 90 days.
+async fn small_truths(db: &impl ConnectionTrait, today: NaiveDate) -> Result<(), DbErr> {
+    use Contacts as C;
+    for update in [
+        Query::update()
+            .table(C::Table)
+            .value(C::NextStepDue, Value::ChronoDate(None))
+            .and_where(Expr::col(C::NextStep).is_null())
+            .and_where(Expr::col(C::NextStepDue).is_not_null())
+            .to_owned(),
+        Query::update()
+            .table(C::Table)
+            .value(
+                C::RevisitOn,
+                Value::ChronoDate(today.checked_add_signed(Duration::days(90))),
+            )
+            .and_where(Expr::col(C::Stage).eq("not_now"))
+            .and_where(Expr::col(C::RevisitOn).is_null())
+            .to_owned(),
+    ] {
+        db.execute(&update).await?;
+    }
+    Ok(())
 }
 
 /// Counts and last dates from past interactions only, in one statement of
@@ -295,6 +326,10 @@ enum Contacts {
     ReceivedCount,
     IntersectionCount,
     NextTouchDue,
+    NextStep,
+    NextStepDue,
+    Stage,
+    RevisitOn,
     LastGaveAt,
     LastReceivedAt,
     ReconnectRank,

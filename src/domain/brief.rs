@@ -104,7 +104,9 @@ pub struct NextStep {
 pub struct Brief {
     /// Who they are, why they matter to you, where you stand: at most three
     /// sentences, generated from what is on record.
-    #[schema(example = "Ivy Investor is the seed investor for B2B SaaS. Why they matter: invests in exactly our stage and sector. Last in touch on 2025-12-01 (3 interactions); you owe them (they gave 2, you 1); next: send the deck.")]
+    #[schema(
+        example = "Ivy Investor is the seed investor for B2B SaaS. Why they matter: invests in exactly our stage and sector. Last in touch on 2025-12-01 (3 interactions); you owe them (they gave 2, you 1); next: send the deck."
+    )]
     pub summary: String,
     /// The contact: headline, why, can_give, can_get, next_step and the rest.
     pub contact: Contact,
@@ -216,7 +218,8 @@ async fn common_ground(
         .into_tuple()
         .one(db)
         .await?;
-    let my_interests: BTreeSet<String> = mine.map(|t| t.0).unwrap_or_default().into_iter().collect();
+    let my_interests: BTreeSet<String> =
+        mine.map(|t| t.0).unwrap_or_default().into_iter().collect();
     let my_topics: Vec<entity::Tags> = owner
         .find::<goal::Entity>()
         .select_only()
@@ -291,7 +294,10 @@ fn summary(c: &Contact, best: Option<&Intersection>) -> String {
         (None, None, None) => match (c.met_on, &c.met_via) {
             (Some(on), Some(via)) => format!("You met {name} on {on} via {}.", sentence(via)),
             (Some(on), None) => format!("You met {name} on {on}."),
-            _ => format!("{name} is in your network since {}.", c.created_at.date_naive()),
+            _ => format!(
+                "{name} is in your network since {}.",
+                c.created_at.date_naive()
+            ),
         },
     };
     let why = match (&c.why, best, &c.can_get) {
@@ -383,14 +389,11 @@ fn questions(c: &Contact, goals: &[Goal], offers: &[Goal]) -> Vec<Question> {
         question: HOW_CAN_I_HELP.into(),
     };
     std::iter::once(help)
-        .chain(
-            unknown
-                .into_iter()
-                .filter(|(_, missing, _)| *missing)
-                .map(|(field, _, question)| Question {
-                    field: field.into(),
-                    question: question.into(),
-                }),
-        )
+        .chain(unknown.into_iter().filter(|(_, missing, _)| *missing).map(
+            |(field, _, question)| Question {
+                field: field.into(),
+                question: question.into(),
+            },
+        ))
         .collect()
 }

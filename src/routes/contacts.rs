@@ -195,10 +195,13 @@ pub async fn contact_timeline(
 
 /// Prepare to meet a contact.
 ///
-/// Who they are and why they matter (the contact, with `headline`, `why`,
-/// `can_give`, `can_get` and `next_step`), their active goals and offers,
-/// where you meet, the last three interactions and what was exchanged, open
-/// follow-ups, and questions to ask about what is not on record yet.
+/// A summary of the person in at most three sentences (who they are, why
+/// they matter to you, where you stand), the contact, their active goals and
+/// offers, common ground (intersections with their reasons, shared interests
+/// and topics, whatever the contact's stage), the reciprocity balance with
+/// the last thing given each way, the last three past interactions, open
+/// follow-ups, the next step, and questions: "How can I help?" first, then
+/// one for each thing not on record yet.
 #[utoipa::path(
     tag = "contacts",
     params(("id" = Uuid, Path, description = "The contact's id."), PreferWait),

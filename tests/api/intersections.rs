@@ -664,8 +664,9 @@ async fn a_brief_prepares_a_meeting() {
         column(&json!({"data": brief["offers"]}), "id"),
         [json!(n.producer_offer)]
     );
-    assert_eq!(brief["intersections"].as_array().unwrap().len(), 1);
-    assert_eq!(brief["intersections"][0]["kind"], "they_can_help");
+    let found = &brief["common_ground"]["intersections"];
+    assert_eq!(found.as_array().unwrap().len(), 1);
+    assert_eq!(found[0]["kind"], "they_can_help");
     let recent: Vec<&str> = brief["recent_interactions"]
         .as_array()
         .unwrap()

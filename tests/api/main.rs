@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod agenda;
+mod brief;
 mod concurrency;
 mod contacts;
 mod contract;
@@ -23,6 +24,9 @@ mod intersections;
 mod limits;
 mod me;
 mod openapi;
+mod planned;
+mod reciprocity;
+mod reconnect;
 mod search;
 mod tenancy;
 mod tokens;

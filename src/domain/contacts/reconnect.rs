@@ -28,7 +28,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, Duration, NaiveDate, Utc};
 use entity::contact;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder, QuerySelect, Value};
+use sea_orm::{ConnectionTrait, QueryFilter, QuerySelect, Value};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -248,7 +248,10 @@ pub(crate) fn reason_terms(found: &Intersection, n: usize) -> Vec<String> {
         if terms.len() == n {
             break;
         }
-        if !terms.iter().any(|t| t.to_lowercase() == r.term.to_lowercase()) {
+        if !terms
+            .iter()
+            .any(|t| t.to_lowercase() == r.term.to_lowercase())
+        {
             terms.push(r.term.clone());
         }
     }
@@ -360,7 +363,10 @@ fn reasons(
         out.push(reason(K::NeverContacted, text));
     }
     if let Some(why) = &c.why {
-        out.push(reason(K::Why, format!("Why they matter: {}.", sentence(why))));
+        out.push(reason(
+            K::Why,
+            format!("Why they matter: {}.", sentence(why)),
+        ));
     }
     out
 }

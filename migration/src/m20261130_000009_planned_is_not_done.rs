@@ -357,3 +357,159 @@ pub enum Sweeps {
     Name,
     SweptUntil,
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::MigratorTrait;
+    use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
+
+    use super::*;
+    use crate::Migrator;
+
+    async fn insert(db: &DatabaseConnection, table: &str, values: Vec<(&str, Value)>) {
+        let (columns, values): (Vec<_>, Vec<_>) = values.into_iter().unzip();
+        let insert = Query::insert()
+            .into_table(Alias::new(table))
+            .columns(columns.into_iter().map(Alias::new))
+            .values_panic(values.into_iter().map(Into::into))
+            .to_owned();
+        db.execute(&insert).await.unwrap();
+    }
+
+    async fn contact_row(
+        db: &DatabaseConnection,
+        id: Uuid,
+        owner: Uuid,
+        extra: Vec<(&str, Value)>,
+    ) {
+        let now = Utc::now();
+        let mut values = vec![
+            ("id", id.into()),
+            ("owner_id", owner.into()),
+            ("full_name", "Ada".into()),
+            ("sort_name", "ada".into()),
+            ("emails", "[]".into()),
+            ("phones", "[]".into()),
+            ("links", "[]".into()),
+            ("interests", "[]".into()),
+            ("stage", "connected".into()),
+            ("search_text", "ada".into()),
+            ("created_at", Value::ChronoDateTimeUtc(Some(now))),
+            ("updated_at", Value::ChronoDateTimeUtc(Some(now))),
+        ];
+        values.retain(|(column, _)| !extra.iter().any(|(c, _)| c == column));
+        values.extend(extra);
+        insert(db, "contacts", values).await;
+    }
+
+    #[tokio::test]
+    async fn existing_contacts_count_only_their_past_and_keep_the_date_rules() {
+        let db = Database::connect("sqlite::memory:").await.unwrap();
+        let before = Migrator::migrations().len() as u32 - 1;
+        Migrator::up(&db, Some(before)).await.unwrap();
+        db.execute_unprepared("PRAGMA foreign_keys = OFF")
+            .await
+            .unwrap();
+        let owner = Uuid::now_v7();
+        let (ada, bo) = (Uuid::now_v7(), Uuid::now_v7());
+        let today = Utc::now().date_naive();
+        contact_row(
+            &db,
+            ada,
+            owner,
+            vec![
+                ("keep_in_touch_days", 30.into()),
+                ("next_step_due", Value::ChronoDate(Some(today))),
+                // As the old rule stored it: the planned meeting counted.
+                ("interaction_count", 2.into()),
+                ("gave_count", 1.into()),
+            ],
+        )
+        .await;
+        contact_row(&db, bo, owner, vec![("stage", "not_now".into())]).await;
+        for (days, gave) in [(-10, None), (5, Some("a demo"))] {
+            let id = Uuid::now_v7();
+            let at = Utc::now() + Duration::days(days);
+            insert(
+                &db,
+                "interactions",
+                vec![
+                    ("id", id.into()),
+                    ("owner_id", owner.into()),
+                    ("occurred_at", Value::ChronoDateTimeUtc(Some(at))),
+                    ("kind", "meeting".into()),
+                    ("gave", gave.into()),
+                    ("received", Some("advice").into()),
+                    ("goal_ids", "[]".into()),
+                    ("created_at", Value::ChronoDateTimeUtc(Some(at))),
+                    ("updated_at", Value::ChronoDateTimeUtc(Some(at))),
+                ],
+            )
+            .await;
+            insert(
+                &db,
+                "interaction_contacts",
+                vec![
+                    ("interaction_id", id.into()),
+                    ("contact_id", ada.into()),
+                    ("owner_id", owner.into()),
+                ],
+            )
+            .await;
+        }
+        Migrator::up(&db, None).await.unwrap();
+
+        #[derive(FromQueryResult, Debug)]
+        struct After {
+            interaction_count: i32,
+            gave_count: i32,
+            received_count: i32,
+            last_interaction_at: Option<DateTime<Utc>>,
+            last_received_at: Option<DateTime<Utc>>,
+            next_touch_due: Option<NaiveDate>,
+            next_step_due: Option<NaiveDate>,
+            revisit_on: Option<NaiveDate>,
+            reconnect_rank: i64,
+        }
+        let read = |id: Uuid| {
+            let select = Query::select()
+                .columns(
+                    [
+                        "interaction_count",
+                        "gave_count",
+                        "received_count",
+                        "last_interaction_at",
+                        "last_received_at",
+                        "next_touch_due",
+                        "next_step_due",
+                        "revisit_on",
+                        "reconnect_rank",
+                    ]
+                    .map(Alias::new),
+                )
+                .from(Alias::new("contacts"))
+                .and_where(Expr::col(Alias::new("id")).eq(id))
+                .to_owned();
+            After::find_by_statement(db.get_database_backend().build(&select)).one(&db)
+        };
+        let a = read(ada).await.unwrap().unwrap();
+        assert_eq!(
+            (a.interaction_count, a.gave_count, a.received_count),
+            (1, 0, 1)
+        );
+        let last = a.last_interaction_at.unwrap().date_naive();
+        assert_eq!(last, today - Duration::days(10));
+        assert_eq!(a.last_received_at, a.last_interaction_at);
+        assert_eq!(a.next_touch_due, Some(last + Duration::days(30)));
+        assert_eq!(a.next_step_due, None, "no next_step: no due date");
+        // Due a cadence after the last meeting, and owed (60): they gave advice.
+        assert_eq!(
+            a.reconnect_rank,
+            60 - i64::from((last + Duration::days(30)).num_days_from_ce())
+        );
+        let b = read(bo).await.unwrap().unwrap();
+        assert_eq!(b.revisit_on, Some(today + Duration::days(90)));
+        assert_eq!(b.interaction_count, 0);
+        assert_eq!(b.last_interaction_at, None);
+    }
+}

@@ -397,3 +397,48 @@ fn questions(c: &Contact, goals: &[Goal], offers: &[Goal]) -> Vec<Question> {
         ))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::contacts::write::blank;
+
+    fn contact(name: &str) -> contact::Model {
+        let mut c = blank(Owner::new(Uuid::now_v7()));
+        c.full_name = name.into();
+        c
+    }
+
+    #[test]
+    fn a_summary_is_three_sentences_from_what_is_on_record() {
+        let mut c = contact("Grace Hopper");
+        c.role = Some("Rear admiral".into());
+        c.company = Some("the Navy.".into());
+        c.can_get = Some("An intro to the COBOL committee".into());
+        c.gave_count = 2;
+        c.received_count = 2;
+        c.interaction_count = 3;
+        c.last_interaction_at = Some(c.created_at);
+        let day = c.created_at.date_naive();
+        assert_eq!(
+            summary(&Contact::from(c.clone()), None),
+            format!(
+                "Grace Hopper is Rear admiral at the Navy. What you could get: An intro to the \
+                 COBOL committee. Last in touch on {day} (3 interactions); favours even (2 each \
+                 way)."
+            )
+        );
+        c.headline = Some("the compiler person".into());
+        c.why = Some("knows everyone in tooling!".into());
+        c.gave_count = 3;
+        c.next_step = Some("send the article.".into());
+        assert_eq!(
+            summary(&Contact::from(c), None),
+            format!(
+                "Grace Hopper is the compiler person. Why they matter: knows everyone in \
+                 tooling. Last in touch on {day} (3 interactions); you gave more (you 3, they \
+                 2); next: send the article."
+            )
+        );
+    }
+}

@@ -5,7 +5,7 @@
 
 use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
-use entity::{contact, goal, interaction, intersection, introduction_decision, own_concept};
+use entity::{contact, event, goal, interaction, intersection, introduction_decision, own_concept};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, QueryFilter, QueryOrder,
     QuerySelect,
@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::domain::contacts::Contact;
 use crate::domain::context::Fresh;
 use crate::domain::enums::{IntersectionOrigin, IntersectionStatus};
+use crate::domain::events::Event;
 use crate::domain::goals::Goal;
 use crate::domain::interactions::Interaction;
 use crate::domain::intersections::Intersection;
@@ -62,6 +63,8 @@ pub struct Export {
     pub introductions: Vec<IntroductionDecision>,
     /// Your own vocabulary, oldest first.
     pub vocabulary: Vec<OwnConcept>,
+    /// Every event, with its attendees and goals, oldest first.
+    pub events: Vec<Event>,
 }
 
 /// What `GET /export` can produce.
@@ -370,6 +373,22 @@ async fn write_json(
         |o: &own_concept::Model| (o.created_at, o.id),
         |rows| {
             json_items(sink, &mut first, rows.into_iter().map(OwnConcept::from)).await?;
+        }
+    );
+
+    sink.write(b"],\"events\":[").await.ok();
+    let mut first = true;
+    each_page!(
+        sink,
+        db,
+        owner,
+        event::Entity,
+        everything(),
+        (event::Column::CreatedAt, event::Column::Id),
+        |e: &event::Model| (e.created_at, e.id),
+        |rows| {
+            let events = crate::domain::events::render(db, owner, rows).await?;
+            json_items(sink, &mut first, events).await?;
         }
     );
     sink.write(b"]}").await.ok();

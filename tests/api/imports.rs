@@ -418,7 +418,23 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
         assert_eq!(res.status(), StatusCode::CREATED);
     }
 
+    // An event with its attendees and goals.
+    let res = app
+        .post(
+            "/api/v1/events",
+            Some(t),
+            &json!({"name": "Regatta", "starts_at": "2026-10-02T09:00:00Z", "intent": "meet sailors",
+                    "goal_ids": [mine["id"]],
+                    "attendees": [{"contact_id": grace["id"], "status": "going"}, {"contact_id": hugo["id"]}]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
     let original = app.get_json("/api/v1/export", t).await;
+    assert_eq!(
+        original["events"][0]["attendees"].as_array().unwrap().len(),
+        2
+    );
     let other = app.register().await;
     let body = serde_json::to_string(&original).unwrap();
     let r = report(
@@ -437,7 +453,7 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
     assert_eq!(
         r["restored"],
         json!({"goals": 3, "interactions": 1, "intersections": original["intersections"].as_array().unwrap().len(),
-               "introductions": 1, "vocabulary": 2})
+               "introductions": 1, "vocabulary": 2, "events": 1})
     );
     let copy = app.get_json("/api/v1/export", &other.access_token).await;
     let mut expected = comparable(&original);
@@ -468,6 +484,10 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
         copy["interactions"][0]["goal_ids"][0],
         copy["goals"][0]["id"]
     );
+    assert_eq!(copy["events"][0]["goal_ids"][0], copy["goals"][0]["id"]);
+    for a in copy["events"][0]["attendees"].as_array().unwrap() {
+        assert!(new_ids.contains(&a["contact_id"]));
+    }
 
     // Restoring it again adds nothing.
     let again = report(
@@ -484,7 +504,8 @@ async fn export_then_import_into_a_new_account_gives_the_same_document() {
     assert_eq!(again["created"], 0, "{again}");
     assert_eq!(
         again["restored"],
-        json!({"goals": 0, "interactions": 0, "intersections": 0, "introductions": 0, "vocabulary": 0})
+        json!({"goals": 0, "interactions": 0, "intersections": 0, "introductions": 0, "vocabulary": 0,
+               "events": 0})
     );
 }
 

@@ -83,9 +83,9 @@ pub struct PrepAttendee {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Pitch {
     /// At most three sentences: who you are (`headline`), what you do
-    /// (`summary`), what you are after (the event's intent or your first
-    /// goal).
-    #[schema(example = json!(["I'm Ada Lovelace, founder of a forecasting tool for grocery stores.", "We help independent shops order what sells.", "Right now I'm raising a $1.5M seed round."]))]
+    /// (the first sentence of your `summary`), what you are after (the
+    /// event's `intent`, or your first active goal).
+    #[schema(example = json!(["I'm Ada Lovelace, founder of a forecasting tool for grocery stores.", "We help independent shops order what sells.", "I'm here to meet seed investors and a product designer."]))]
     pub sentences: Vec<String>,
     /// Profile fields to fill for a better pitch (`headline`, `summary`):
     /// empty when the pitch is complete.
@@ -432,10 +432,32 @@ fn pitch(user: &user::Model, intent: Option<&str>, first_goal: Option<&str>) -> 
         }
         None => missing.push("summary".to_string()),
     }
-    if let Some(after) = intent.or(first_goal) {
-        sentences.push(sentence(&format!("Right now: {after}")));
+    match (intent, first_goal) {
+        (Some(intent), _) => {
+            sentences.push(sentence(&format!("I'm here to {}", lower_first(intent))))
+        }
+        (None, Some(goal)) => sentences.push(sentence(&format!(
+            "My focus right now: {}",
+            lower_first(goal)
+        ))),
+        (None, None) => {}
     }
     Pitch { sentences, missing }
+}
+
+/// `text` with its first letter in lower case, unless it starts an acronym
+/// or a name written in capitals ("SaaS", "UX").
+fn lower_first(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let first_word = text.split_whitespace().next().unwrap_or_default();
+    let plain = first_word.chars().skip(1).all(|c| !c.is_uppercase());
+    match chars.next() {
+        Some(first) if first.is_uppercase() && plain && first_word.chars().count() > 1 => {
+            first.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// `text` as one sentence: trimmed, capitalised, with a final stop.
@@ -527,4 +549,18 @@ async fn open_follow_ups(
         }
     }
     Ok(by_contact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_are_capitalised_and_stopped_and_acronyms_kept() {
+        assert_eq!(sentence(" we help grocers"), "We help grocers.");
+        assert_eq!(sentence("Done!"), "Done!");
+        assert_eq!(lower_first("Meet seed investors"), "meet seed investors");
+        assert_eq!(lower_first("SaaS founders"), "SaaS founders");
+        assert_eq!(lower_first("UX people"), "UX people");
+    }
 }

@@ -1,14 +1,14 @@
 //! Restoring Rapport's own export (`GET /export`): the profile, contacts,
-//! goals, interactions and intersection decisions, with the relations
-//! between them re-made on the new ids. Contacts are matched to existing ones
-//! like any import (so restoring a document twice adds nothing); goals and
-//! interactions that already exist (same holder and title; same time, kind
-//! and people) are skipped.
+//! goals, interactions, intersection decisions and events, with the
+//! relations between them re-made on the new ids. Contacts are matched to
+//! existing ones like any import (so restoring a document twice adds
+//! nothing); goals, interactions and events that already exist (same holder
+//! and title; same time, kind and people; same name and start) are skipped.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{goal, interaction, interaction_contact, intersection};
+use entity::{event, goal, interaction, interaction_contact, intersection};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, IntoActiveModel, QueryFilter, Set};
 use serde::Serialize;
@@ -19,6 +19,7 @@ use uuid::Uuid;
 use super::{ImportError, ImportReport, Matcher, Pending, describe, upsert_contact};
 use crate::domain::contacts::CreateContact;
 use crate::domain::enums::{IntersectionKind, IntersectionOrigin, IntersectionStatus};
+use crate::domain::events::{self, CreateEvent};
 use crate::domain::export::{CSV_COLUMNS, FORMAT, VERSION};
 use crate::domain::goals::{self, CreateGoal};
 use crate::domain::interactions::{self, CreateInteraction};
@@ -40,6 +41,7 @@ pub struct Restored {
     pub introductions: u64,
     /// Entries of your own vocabulary.
     pub vocabulary: u64,
+    pub events: u64,
 }
 
 /// `object`'s `fields` that are set, as a new object.
@@ -261,6 +263,15 @@ pub async fn restore(
         }
     }
 
+    for (i, e) in list(&doc, "events").iter().enumerate() {
+        let path = format!("events[{i}]");
+        match restore_event(db, owner, e, &contacts, &goals_map).await? {
+            Ok(true) => restored.events += 1,
+            Ok(false) => {}
+            Err(message) => report.error(ImportError::at_path(path, message)),
+        }
+    }
+
     for (i, x) in list(&doc, "intersections").iter().enumerate() {
         let path = format!("intersections[{i}]");
         match restore_decision(db, owner, x, &contacts, &goals_map).await {
@@ -305,6 +316,62 @@ pub async fn restore(
 
 /// Restores one decision about an introduction: `Ok(false)` when one is
 /// recorded for that pair already.
+/// One event of the document, its attendees and goals on the new ids;
+/// `Ok(false)` when the account has it (same name and start).
+async fn restore_event(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    e: &Value,
+    contacts: &HashMap<Uuid, Uuid>,
+    goals_map: &HashMap<Uuid, Uuid>,
+) -> Result<Result<bool, String>, AppError> {
+    let mut fields = pick(
+        e,
+        &[
+            "name",
+            "starts_at",
+            "ends_at",
+            "location",
+            "url",
+            "intent",
+            "notes",
+        ],
+    );
+    let goal_ids = match mapped(goals_map, e, "goal_ids") {
+        Ok(ids) => ids,
+        Err(message) => return Ok(Err(message)),
+    };
+    let mut attendees = Vec::new();
+    for (i, a) in list(e, "attendees").iter().enumerate() {
+        match old_id(a, "contact_id").and_then(|old| contacts.get(&old)) {
+            Some(new) => attendees.push(serde_json::json!({
+                "contact_id": new, "status": a.get("status").cloned().unwrap_or(Value::Null)
+            })),
+            None => return Ok(Err(format!("attendees[{i}] names nothing in the document"))),
+        }
+    }
+    fields.insert("goal_ids".into(), goal_ids.into());
+    fields.insert("attendees".into(), attendees.into());
+    let input = match serde_json::from_value::<CreateEvent>(fields.into()) {
+        Ok(input) => input,
+        Err(err) => return Ok(Err(err.to_string())),
+    };
+    let exists = owner
+        .find::<event::Entity>()
+        .filter(event::Column::Name.eq(input.name.trim()))
+        .filter(event::Column::StartsAt.eq(input.starts_at))
+        .one(db)
+        .await?
+        .is_some();
+    if exists {
+        return Ok(Ok(false));
+    }
+    Ok(events::write::create(db, owner, input)
+        .await
+        .map(|_| true)
+        .map_err(describe))
+}
+
 async fn restore_introduction(
     db: &impl ConnectionTrait,
     owner: Owner,

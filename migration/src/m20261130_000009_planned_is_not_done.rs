@@ -358,13 +358,24 @@ pub enum Sweeps {
     SweptUntil,
 }
 
+/// The API tests' throwaway PostgreSQL database, for the test below.
+#[cfg(test)]
+#[path = "../../tests/support/postgres.rs"]
+mod postgres;
+
 #[cfg(test)]
 mod tests {
     use sea_orm_migration::MigratorTrait;
     use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
 
+    use super::postgres;
     use super::*;
     use crate::Migrator;
+
+    /// An empty JSON list, typed as JSON for PostgreSQL.
+    fn empty() -> Value {
+        Value::Json(Some(Box::new(sea_orm::prelude::Json::Array(Vec::new()))))
+    }
 
     async fn insert(db: &DatabaseConnection, table: &str, values: Vec<(&str, Value)>) {
         let (columns, values): (Vec<_>, Vec<_>) = values.into_iter().unzip();
@@ -388,10 +399,10 @@ mod tests {
             ("owner_id", owner.into()),
             ("full_name", "Ada".into()),
             ("sort_name", "ada".into()),
-            ("emails", "[]".into()),
-            ("phones", "[]".into()),
-            ("links", "[]".into()),
-            ("interests", "[]".into()),
+            ("emails", empty()),
+            ("phones", empty()),
+            ("links", empty()),
+            ("interests", empty()),
             ("stage", "connected".into()),
             ("search_text", "ada".into()),
             ("created_at", Value::ChronoDateTimeUtc(Some(now))),
@@ -404,13 +415,34 @@ mod tests {
 
     #[tokio::test]
     async fn existing_contacts_count_only_their_past_and_keep_the_date_rules() {
-        let db = Database::connect("sqlite::memory:").await.unwrap();
+        // On PostgreSQL too when `TEST_POSTGRES_URL` is set, like the API tests.
+        let server = std::env::var("TEST_POSTGRES_URL").ok();
+        let pg = match &server {
+            Some(server) => {
+                Some(postgres::PostgresDatabase::create(server, "rapport_migration").await)
+            }
+            None => None,
+        };
+        let url = pg.as_ref().map_or("sqlite::memory:".into(), |pg| pg.url());
+        let db = Database::connect(url).await.unwrap();
         let before = Migrator::migrations().len() as u32 - 1;
         Migrator::up(&db, Some(before)).await.unwrap();
-        db.execute_unprepared("PRAGMA foreign_keys = OFF")
-            .await
-            .unwrap();
         let owner = Uuid::now_v7();
+        let now = Utc::now();
+        insert(
+            &db,
+            "users",
+            vec![
+                ("id", owner.into()),
+                ("email", format!("{owner}@example.com").into()),
+                ("password_hash", "".into()),
+                ("name", "Me".into()),
+                ("interests", empty()),
+                ("created_at", Value::ChronoDateTimeUtc(Some(now))),
+                ("updated_at", Value::ChronoDateTimeUtc(Some(now))),
+            ],
+        )
+        .await;
         let (ada, bo) = (Uuid::now_v7(), Uuid::now_v7());
         let today = Utc::now().date_naive();
         contact_row(
@@ -440,7 +472,7 @@ mod tests {
                     ("kind", "meeting".into()),
                     ("gave", gave.into()),
                     ("received", Some("advice").into()),
-                    ("goal_ids", "[]".into()),
+                    ("goal_ids", empty()),
                     ("created_at", Value::ChronoDateTimeUtc(Some(at))),
                     ("updated_at", Value::ChronoDateTimeUtc(Some(at))),
                 ],
@@ -511,5 +543,7 @@ mod tests {
         assert_eq!(b.revisit_on, Some(today + Duration::days(90)));
         assert_eq!(b.interaction_count, 0);
         assert_eq!(b.last_interaction_at, None);
+        db.close().await.unwrap();
+        drop(pg);
     }
 }

@@ -427,14 +427,21 @@ mod tests {
     fn a_next_step_due_date_follows_its_step() {
         let mut c = blank(owner());
         c.full_name = "Ada".into();
-        patched(&mut c, r#"{"next_step": "call", "next_step_due": "2026-12-01"}"#).unwrap();
+        patched(
+            &mut c,
+            r#"{"next_step": "call", "next_step_due": "2026-12-01"}"#,
+        )
+        .unwrap();
         patched(&mut c, r#"{"next_step": null}"#).unwrap();
         assert_eq!((c.next_step.clone(), c.next_step_due), (None, None));
         let err = patched(&mut c, r#"{"next_step_due": "2026-12-01"}"#)
             .unwrap_err()
             .to_problem();
         assert_eq!(err.errors[0].field, "next_step_due");
-        let err = patched(&mut c, r#"{"next_step": null, "next_step_due": "2026-12-01"}"#);
+        let err = patched(
+            &mut c,
+            r#"{"next_step": null, "next_step_due": "2026-12-01"}"#,
+        );
         assert!(err.is_err(), "clearing the step while giving a date");
     }
 
@@ -444,14 +451,27 @@ mod tests {
         let mut c = blank(owner());
         c.full_name = "Ada".into();
         patched(&mut c, r#"{"stage": "not_now"}"#).unwrap();
-        assert_eq!(c.revisit_on, Some(today + Duration::days(DEFAULT_REVISIT_DAYS)));
-        let err = patched(&mut c, r#"{"revisit_on": null}"#).unwrap_err().to_problem();
+        assert_eq!(
+            c.revisit_on,
+            Some(today + Duration::days(DEFAULT_REVISIT_DAYS))
+        );
+        let err = patched(&mut c, r#"{"revisit_on": null}"#)
+            .unwrap_err()
+            .to_problem();
         assert_eq!(err.errors[0].field, "revisit_on");
         patched(&mut c, r#"{"stage": "prospect"}"#).unwrap();
         assert_eq!(c.revisit_on, None);
         // A date given with the new stage is kept as given.
-        patched(&mut c, r#"{"stage": "not_now", "revisit_on": "2027-01-01"}"#).unwrap();
-        patched(&mut c, r#"{"stage": "connected", "revisit_on": "2027-02-01"}"#).unwrap();
+        patched(
+            &mut c,
+            r#"{"stage": "not_now", "revisit_on": "2027-01-01"}"#,
+        )
+        .unwrap();
+        patched(
+            &mut c,
+            r#"{"stage": "connected", "revisit_on": "2027-02-01"}"#,
+        )
+        .unwrap();
         assert_eq!(c.revisit_on, NaiveDate::from_ymd_opt(2027, 2, 1));
     }
 

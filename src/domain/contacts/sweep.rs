@@ -137,3 +137,95 @@ async fn set_mark(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), A
     db.execute(&update).await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Duration as Days;
+    use entity::{contact, user};
+    use sea_orm::{ActiveModelTrait, Set};
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::DatabaseSettings;
+    use crate::domain::contacts::{CreateContact, write};
+    use crate::domain::interactions;
+
+    /// A migrated SQLite database in a temporary file, with one user.
+    async fn database() -> (DatabaseConnection, Owner, std::path::PathBuf) {
+        let path = std::env::temp_dir().join(format!("rapport-sweep-{}.db", Uuid::now_v7()));
+        let settings = DatabaseSettings {
+            url: format!("sqlite://{}?mode=rwc", path.display()),
+            pool_size: 2,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Duration::from_secs(5),
+        };
+        let db = db::connect(&settings).await.unwrap();
+        db::migrate(&db).await.unwrap();
+        let id = Uuid::now_v7();
+        let now = Utc::now();
+        user::ActiveModel {
+            id: Set(id),
+            email: Set(format!("{id}@example.com")),
+            password_hash: Set(String::new()),
+            name: Set("Ada".into()),
+            headline: Set(None),
+            summary: Set(None),
+            special: Set(None),
+            interests: Set(entity::Tags(Vec::new())),
+            created_at: Set(now),
+            updated_at: Set(now),
+            network_version: Set(1),
+            intersections_version: Set(0),
+            intersections_engine: Set(0),
+        }
+        .insert(&db)
+        .await
+        .unwrap();
+        (db, Owner::new(id), path)
+    }
+
+    async fn count(db: &DatabaseConnection, owner: Owner, id: Uuid) -> i32 {
+        owner
+            .get::<contact::Entity>(db, id)
+            .await
+            .unwrap()
+            .interaction_count
+    }
+
+    #[tokio::test]
+    async fn a_sweep_counts_what_came_due_once_and_never_moves_back() {
+        let (db, owner, path) = database().await;
+        let now = Utc::now();
+        let input = CreateContact {
+            full_name: "Bo".into(),
+            ..Default::default()
+        };
+        let bo = write::create(&db, owner, input).await.unwrap();
+        let planned = serde_json::from_value(json!({
+            "kind": "meeting", "contact_ids": [bo.id],
+            "occurred_at": (now + Days::hours(1)).to_rfc3339(),
+        }))
+        .unwrap();
+        interactions::write::create(&db, owner, planned)
+            .await
+            .unwrap();
+        assert_eq!(count(&db, owner, bo.id).await, 0);
+
+        assert_eq!(sweep(&db, now).await.unwrap(), 0, "nothing came due yet");
+        let later = now + Days::hours(2);
+        assert_eq!(sweep(&db, later).await.unwrap(), 1);
+        assert_eq!(count(&db, owner, bo.id).await, 1);
+        // Another instance sweeping the same span, or a sweep with an older
+        // clock: nothing to do, the mark stays where it is.
+        assert_eq!(sweep(&db, later).await.unwrap(), 0);
+        set_mark(&db, now).await.unwrap();
+        assert_eq!(mark(&db).await.unwrap(), Some(later));
+        // Idempotent: refreshing again changes nothing.
+        derived::refresh_at(&db, owner, &[bo.id], later)
+            .await
+            .unwrap();
+        assert_eq!(count(&db, owner, bo.id).await, 1);
+        drop(db);
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -26,9 +26,7 @@ use crate::domain::context::Fresh;
 use crate::domain::enums::{GoalKind, GoalStatus, IntersectionKind};
 use crate::domain::goals::Goal;
 use crate::domain::interactions::Interaction;
-use crate::domain::interactions::list::{
-    InteractionFilters, list as list_interactions, with_contact,
-};
+use crate::domain::interactions::list::{InteractionFilters, ids_with, list as list_interactions};
 use crate::domain::intersections::{self, Intersection};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
@@ -260,15 +258,18 @@ async fn last_exchanged(
     column: interaction::Column,
     now: DateTime<Utc>,
 ) -> Result<Option<Exchanged>, AppError> {
+    let theirs = ids_with(db, owner, &[contact_id]).await?;
+    // Read then picked here: ordered in SQL, PostgreSQL would walk the
+    // owner's whole (occurred_at) index looking for this contact's rows.
     let found = owner
         .find::<interaction::Entity>()
-        .filter(interaction::Column::Id.in_subquery(with_contact(owner, contact_id)))
+        .filter(interaction::Column::Id.is_in(theirs))
         .filter(column.is_not_null())
         .filter(interaction::Column::OccurredAt.lte(now))
-        .order_by_desc(interaction::Column::OccurredAt)
-        .order_by_desc(interaction::Column::Id)
-        .one(db)
-        .await?;
+        .all(db)
+        .await?
+        .into_iter()
+        .max_by_key(|i| (i.occurred_at, i.id));
     Ok(found.map(|i| Exchanged {
         interaction_id: i.id,
         occurred_at: i.occurred_at,

@@ -6,8 +6,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use entity::{contact, goal, interaction, interaction_contact, intersection, user};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use entity::{contact, goal, interaction, user};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter, QueryOrder};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -18,8 +17,9 @@ use crate::domain::context::Fresh;
 use crate::domain::enums::{
     AttendeeStatus, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus,
 };
+use crate::domain::interactions::list::ids_with;
 use crate::domain::interactions::{Interaction, render as render_interactions};
-use crate::domain::intersections::Intersection;
+use crate::domain::intersections::{Intersection, open_with};
 use crate::domain::page::{Page, PageParams, encode_cursor, split_page};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
@@ -119,7 +119,7 @@ pub struct EventPrep {
 
 /// What one attendee's intersections say, best first.
 struct Met<'a> {
-    best: Vec<&'a intersection::Model>,
+    best: Vec<&'a Intersection>,
     score: f64,
 }
 
@@ -147,21 +147,14 @@ pub async fn prep(
         .collect();
     let ids: Vec<Uuid> = expected.iter().map(|(id, _)| *id).collect();
 
-    let found = owner
-        .find::<intersection::Entity>()
-        .filter(intersection::Column::ContactId.is_in(ids.iter().copied()))
-        .filter(intersection::Column::Status.ne(IntersectionStatus::Dismissed.as_str()))
-        .order_by_desc(intersection::Column::Score)
-        .order_by_asc(intersection::Column::Id)
-        .all(db)
-        .await?;
+    let found = open_with(db, fresh, &ids).await?;
     let mut met: HashMap<Uuid, Met> = HashMap::new();
     for i in &found {
         let entry = met.entry(i.contact_id).or_insert(Met {
             best: Vec::new(),
             score: 0.0,
         });
-        let weight = if i.status == IntersectionStatus::Confirmed.as_str() {
+        let weight = if i.status == IntersectionStatus::Confirmed {
             2.0
         } else {
             1.0
@@ -226,14 +219,13 @@ pub async fn prep(
         .order_by_asc(goal::Column::CreatedAt)
         .all(db)
         .await?;
-    let theirs_active = owner
+    let mut theirs_active = owner
         .find::<goal::Entity>()
         .filter(goal::Column::ContactId.is_in(shown_ids.iter().copied()))
         .filter(goal::Column::Status.eq(GoalStatus::Active.as_str()))
-        .order_by_asc(goal::Column::Priority)
-        .order_by_asc(goal::Column::CreatedAt)
         .all(db)
         .await?;
+    theirs_active.sort_by_key(|g| (g.priority, g.created_at, g.id));
     let mut titles: HashMap<Uuid, String> = owner
         .find::<goal::Entity>()
         .filter(goal::Column::Id.is_in(goal_ids.iter().copied()))
@@ -261,7 +253,7 @@ pub async fn prep(
         let Some(c) = contacts.get(&contact_id) else {
             continue;
         };
-        let best: &[&intersection::Model] = met
+        let best: &[&Intersection] = met
             .get(&contact_id)
             .map(|m| m.best.as_slice())
             .unwrap_or_default();
@@ -329,12 +321,12 @@ struct Lines {
 
 impl Lines {
     fn of<'t>(
-        best: &[&intersection::Model],
+        best: &[&Intersection],
         title: &impl Fn(Option<Uuid>) -> &'t str,
         c: &contact::Model,
         their_goal: Option<&goal::Model>,
     ) -> Self {
-        let of_kind = |kind: IntersectionKind| best.iter().find(|i| i.kind == kind.as_str());
+        let of_kind = |kind: IntersectionKind| best.iter().find(|i| i.kind == kind);
         let why = best
             .first()
             .map(|i| why_line(i, title))
@@ -386,28 +378,27 @@ impl Lines {
 }
 
 /// One line on an intersection, in the words of both sides.
-fn why_line<'t>(i: &intersection::Model, title: &impl Fn(Option<Uuid>) -> &'t str) -> String {
-    let reasons: Vec<crate::domain::intersections::Reason> =
-        serde_json::from_value(i.reasons.clone()).unwrap_or_default();
+fn why_line<'t>(i: &Intersection, title: &impl Fn(Option<Uuid>) -> &'t str) -> String {
+    let reasons = &i.reasons;
     let term = reasons
         .first()
         .map(|r| format!(" ({})", r.term))
         .unwrap_or_default();
     let (mine, theirs) = (title(i.my_goal_id), title(i.their_goal_id));
-    match IntersectionKind::parse(&i.kind) {
-        Some(IntersectionKind::TheyCanHelp) => {
+    match i.kind {
+        IntersectionKind::TheyCanHelp => {
             format!("Their offer “{theirs}” meets your goal “{mine}”{term}.")
         }
-        Some(IntersectionKind::ICanHelp) => {
+        IntersectionKind::ICanHelp => {
             format!("Your offer “{mine}” meets their goal “{theirs}”{term}.")
         }
-        Some(IntersectionKind::SharedGoal) => {
+        IntersectionKind::SharedGoal => {
             format!("You both pursue the same: “{mine}” and their “{theirs}”{term}.")
         }
-        Some(IntersectionKind::ComplementaryGoal) => {
+        IntersectionKind::ComplementaryGoal => {
             format!("Your goal “{mine}” and their “{theirs}” complete each other{term}.")
         }
-        Some(IntersectionKind::SharedInterest) | None => {
+        IntersectionKind::SharedInterest => {
             let terms: Vec<&str> = reasons.iter().take(3).map(|r| r.term.as_str()).collect();
             format!("You share interests: {}.", terms.join(", "))
         }
@@ -477,7 +468,7 @@ fn sentence(text: &str) -> String {
 /// The goals the event names, then the user's goals an attendee meets.
 fn goals(
     event: &Event,
-    found: &[intersection::Model],
+    found: &[Intersection],
     mine_active: &[goal::Model],
     titles: &HashMap<Uuid, String>,
 ) -> Vec<PrepGoal> {
@@ -525,22 +516,14 @@ async fn open_follow_ups(
     owner: Owner,
     contact_ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Interaction>>, AppError> {
-    let with_them = Query::select()
-        .column(interaction_contact::Column::InteractionId)
-        .from(interaction_contact::Entity)
-        .and_where(Expr::col(interaction_contact::Column::OwnerId).eq(owner.id()))
-        .and_where(
-            Expr::col(interaction_contact::Column::ContactId).is_in(contact_ids.iter().copied()),
-        )
-        .to_owned();
-    let rows = owner
+    let with_them = ids_with(db, owner, contact_ids).await?;
+    let mut rows = owner
         .find::<interaction::Entity>()
         .filter(interaction::Column::FollowUpDone.eq(false))
-        .filter(interaction::Column::Id.in_subquery(with_them))
-        .order_by_asc(interaction::Column::FollowUpDueOn)
-        .order_by_asc(interaction::Column::Id)
+        .filter(interaction::Column::Id.is_in(with_them))
         .all(db)
         .await?;
+    rows.sort_by_key(|i| (i.follow_up_due_on, i.id));
     let wanted: BTreeSet<Uuid> = contact_ids.iter().copied().collect();
     let mut by_contact: HashMap<Uuid, Vec<Interaction>> = HashMap::new();
     for i in render_interactions(db, owner, rows).await? {

@@ -47,6 +47,26 @@ pub fn with_contact(owner: Owner, contact_id: Uuid) -> SelectStatement {
         .to_owned()
 }
 
+/// The ids of the interactions any of `contact_ids` took part in, read
+/// first: a later query by these ids is a primary-key lookup on both
+/// databases, where a subquery lets PostgreSQL's planner walk a whole
+/// ordered index instead.
+pub async fn ids_with(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    contact_ids: &[Uuid],
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(owner
+        .find::<interaction_contact::Entity>()
+        .select_only()
+        .column(interaction_contact::Column::InteractionId)
+        .filter(interaction_contact::Column::ContactId.is_in(contact_ids.iter().copied()))
+        .distinct()
+        .into_tuple::<Uuid>()
+        .all(db)
+        .await?)
+}
+
 fn keys() -> [Key; 2] {
     [
         Key::desc(interaction::Column::OccurredAt),

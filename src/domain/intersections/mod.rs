@@ -295,17 +295,21 @@ pub(crate) async fn open_with(
     if contact_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let query = fresh
+    // Sorted here, not in SQL: ordered by score, PostgreSQL's planner walks
+    // the owner's whole (owner, score) index looking for these contacts'
+    // rows, where the contact index finds them directly.
+    let mut found: Vec<Intersection> = fresh
         .owner()
         .find::<intersection::Entity>()
         .filter(I::ContactId.is_in(contact_ids.iter().copied()))
-        .filter(I::Status.ne(IntersectionStatus::Dismissed.as_str()));
-    Ok(keyset::order(query, &keys())
+        .filter(I::Status.ne(IntersectionStatus::Dismissed.as_str()))
         .all(db)
         .await?
         .into_iter()
         .map(Intersection::from)
-        .collect())
+        .collect();
+    found.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.id.cmp(&b.id)));
+    Ok(found)
 }
 
 /// One intersection, or a 404.

@@ -35,6 +35,7 @@ pub struct Migration;
 const STATS: &[(&str, &str, &str)] = &[
     ("contacts", "idx_contacts_owner_reconnect_rank", "1000000 100000 10 1"),
     ("interactions", "idx_interactions_occurred", "1000000 1 1"),
+    ("contacts", "idx_contacts_owner_exchange", "1000000 100000 30000 10000"),
     ("sweeps", "sqlite_autoindex_sweeps_1", "1 1"),
 ];
 
@@ -78,6 +79,19 @@ impl MigrationTrait for Migration {
                     .col(C::Id)
                     .to_owned(),
             )
+            .await?;
+        // Whom you owe and who never answers (insights): a range on the
+        // counts of one owner, instead of reading every contact of theirs.
+        manager
+            .create_index(index(
+                "idx_contacts_owner_exchange",
+                C::Table,
+                vec![
+                    C::OwnerId.into_iden(),
+                    C::GaveCount.into_iden(),
+                    C::ReceivedCount.into_iden(),
+                ],
+            ))
             .await?;
         manager
             .create_index(index(
@@ -125,6 +139,14 @@ impl MigrationTrait for Migration {
         use Contacts as C;
         manager
             .drop_table(Table::drop().table(Sweeps::Table).if_exists().to_owned())
+            .await?;
+        manager
+            .drop_index(
+                Index::drop()
+                    .name("idx_contacts_owner_exchange")
+                    .table(C::Table)
+                    .to_owned(),
+            )
             .await?;
         manager
             .drop_index(

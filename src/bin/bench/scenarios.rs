@@ -109,6 +109,8 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         }
     );
 
+    analyze(&db, &settings).await?;
+
     // Seeding can outlast an access token (15 minutes): log in afresh.
     let token = crate::authenticate(&client, &base, "login", credentials)
         .await?
@@ -157,11 +159,14 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             args.my_goals,
             started.elapsed().as_secs_f64()
         );
+        analyze(&db, &settings).await?;
         // The first read after the network changed recomputes and stores
         // every intersection; later reads find them current.
         let (first, ms) =
             timed_get(&client, &base, &token, "/api/v1/intersections?limit=1").await?;
         println!("recomputed all intersections (first read after seeding) in {ms:.0} ms");
+        // The recomputation just wrote every intersection: statistics again.
+        analyze(&db, &settings).await?;
         // Introductions are computed once per network version, then served
         // from memory: the first request pays for all of them.
         let (introductions, ms) =
@@ -201,6 +206,10 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
             Scenario::new(
                 "prep of an event (200 attendees, first 50)",
                 format!("/api/v1/events/{event}/prep"),
+            ),
+            Scenario::new(
+                "prep of an event (200 attendees, all 200)",
+                format!("/api/v1/events/{event}/prep?limit=200"),
             ),
         ]);
     }
@@ -250,6 +259,17 @@ pub async fn run(args: Args) -> anyhow::Result<()> {
         println!("\nkept the database: {url}");
     } else {
         cleanup.await;
+    }
+    Ok(())
+}
+
+/// Planner statistics for the freshly filled tables on PostgreSQL, as
+/// autovacuum would gather them (this machine's PostgreSQL runs with it
+/// off): without them the planner guesses a few rows per owner and scans.
+async fn analyze(db: &sea_orm::DatabaseConnection, settings: &Settings) -> anyhow::Result<()> {
+    if settings.database.is_postgres() {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("ANALYZE").await?;
     }
     Ok(())
 }

@@ -278,7 +278,7 @@ pub async fn prep(
             intersections: best
                 .iter()
                 .take(INTERSECTIONS_SHOWN)
-                .map(|i| Intersection::from((*i).clone()))
+                .map(|i| (*i).clone())
                 .collect(),
             open_follow_ups: follow_ups.remove(&contact_id).unwrap_or_default(),
         });

@@ -137,13 +137,14 @@ fn after_time(
 /// never misses one that sorts before the last row kept.
 async fn timed<E: EntityTrait>(
     db: &impl ConnectionTrait,
-    query: Select<E>,
+    (query, kind): (Select<E>, AgendaKind),
     (at, id): (E::Column, E::Column),
     key: fn(&E::Model) -> (DateTime<Utc>, Uuid),
     (from, until): (DateTime<Utc>, NaiveDate),
-    take: u64,
+    (cursor, take): (Option<Position>, u64),
 ) -> Result<Vec<E::Model>, AppError> {
     let query = query
+        .filter(after_time(cursor, kind, at, id))
         .filter(at.gte(from))
         .filter(at.lt(midnight(until + Duration::days(1))));
     let mut rows = query
@@ -291,19 +292,13 @@ async fn events(
 ) -> Result<Vec<Entry>, AppError> {
     use event::Column as E;
     let today = Utc::now().date_naive();
-    let query = owner.find::<event::Entity>().filter(after_time(
-        cursor,
-        AgendaKind::Event,
-        E::StartsAt,
-        E::Id,
-    ));
     let rows = timed(
         db,
-        query,
+        (owner.find::<event::Entity>(), AgendaKind::Event),
         (E::StartsAt, E::Id),
         |e| (e.starts_at, e.id),
         (midnight(today), until),
-        take,
+        (cursor, take),
     )
     .await?;
     let shown = crate::domain::events::render(db, owner, rows).await?;
@@ -347,19 +342,13 @@ async fn planned(
     take: u64,
 ) -> Result<Vec<Entry>, AppError> {
     use interaction::Column as I;
-    let query = owner.find::<interaction::Entity>().filter(after_time(
-        cursor,
-        AgendaKind::Planned,
-        I::OccurredAt,
-        I::Id,
-    ));
     let rows = timed(
         db,
-        query,
+        (owner.find::<interaction::Entity>(), AgendaKind::Planned),
         (I::OccurredAt, I::Id),
         |i| (i.occurred_at, i.id),
         (Utc::now(), until),
-        take,
+        (cursor, take),
     )
     .await?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();

@@ -586,3 +586,62 @@ async fn a_debrief_is_all_or_nothing() {
     let unchanged = app.get_json(&format!("/api/v1/events/{}", id(&e)), t).await;
     assert_eq!(unchanged["attendees"][0]["status"], "invited");
 }
+
+/// Events and planned interactions page through the agenda like the rest:
+/// by day, then kind, then id, each once.
+#[tokio::test]
+async fn the_agenda_pages_through_events_and_planned_interactions() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let ada = app.contact(t, json!({"full_name": "Ada"})).await;
+    let day = |n: i64| Utc::now() + Duration::days(n);
+    for (name, at) in [("Second", day(2)), ("First", day(1)), ("Same day", day(2))] {
+        event(
+            &app,
+            t,
+            json!({"name": name, "starts_at": at, "attendees": [{"contact_id": ada["id"]}]}),
+        )
+        .await;
+    }
+    app.interaction(
+        t,
+        json!({"occurred_at": day(2), "kind": "call", "contact_ids": [ada["id"]],
+                              "summary": "Planned call"}),
+    )
+    .await;
+    // A past interaction is not planned.
+    app.interaction(
+        t,
+        json!({"occurred_at": day(-2), "kind": "call", "contact_ids": [ada["id"]],
+                              "summary": "Done call"}),
+    )
+    .await;
+    let until = day(5).date_naive();
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..10 {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/agenda?until={until}&limit=1&cursor={c}"),
+            None => format!("/api/v1/agenda?until={until}&limit=1"),
+        };
+        let page = app.get_json(&path, t).await;
+        for item in page["data"].as_array().unwrap() {
+            seen.push((
+                item["kind"].as_str().unwrap().to_string(),
+                item["reason"].as_str().unwrap().to_string(),
+            ));
+        }
+        cursor = page["next_cursor"].as_str().map(str::to_string);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    let kinds: Vec<&str> = seen.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(kinds, ["event", "event", "event", "planned"], "{seen:?}");
+    assert_eq!(seen[0].1, "First");
+    let second_day: std::collections::BTreeSet<&str> =
+        seen[1..3].iter().map(|(_, r)| r.as_str()).collect();
+    assert_eq!(second_day, ["Second", "Same day"].into());
+    assert_eq!(seen[3].1, "Planned call");
+}

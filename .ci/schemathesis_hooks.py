@@ -28,6 +28,10 @@ BASE = os.environ["CONTRACT_BASE_URL"]
 API = f"{BASE}/api/v1"
 SESSION = requests.Session()
 SESSION.headers["Authorization"] = f"Bearer {os.environ['CONTRACT_TOKEN']}"
+# One connection per request: the server closes a keep-alive connection idle
+# for five seconds, and a hook that reuses it in that instant gets
+# "Remote end closed connection without response" (seen once on PostgreSQL).
+SESSION.headers["Connection"] = "close"
 
 
 @schemathesis.auth(refresh_interval=300)

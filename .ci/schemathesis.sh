@@ -42,6 +42,7 @@ RAPPORT_BIND="127.0.0.1:$port" \
   RAPPORT_JWT_SECRET="schemathesis-secret-schemathesis-secret-0123" \
   RAPPORT_AUTH_RATE_LIMIT=0 RAPPORT_LOGIN_RATE_LIMIT=0 RAPPORT_API_RATE_LIMIT=0 \
   RAPPORT_LOG="warn" \
+  RAPPORT_WEBHOOKS_ALLOW_HTTP=127.0.0.1 RAPPORT_WEBHOOKS_ALLOW_NETWORKS=127.0.0.0/8 \
   "$RAPPORT_BIN" serve >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {

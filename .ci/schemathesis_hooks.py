@@ -283,6 +283,27 @@ def _fix_follow_up(case):
             body["follow_up"]["due_on"] = "2027-01-15"
 
 
+# Where the contract test's subscriptions point: loopback (allowed for this
+# server only), a port nothing listens on. Generated URLs would name hosts to
+# resolve and addresses on the internet to connect to.
+CONTRACT_WEBHOOK_URL = "http://127.0.0.1:9/contract"
+
+
+def _fix_webhook(case, label):
+    """`/webhooks`: a target the contract server may deliver to, and room
+    under the cap of 20 subscriptions (the 409 has its own HTTP test)."""
+    body = case.body
+    if not isinstance(body, dict):
+        return
+    if label.startswith("POST"):
+        body["url"] = CONTRACT_WEBHOOK_URL
+        existing = _ids("/webhooks")
+        for old in existing[10:]:
+            SESSION.delete(f"{API}/webhooks/{old}", timeout=10)
+    elif "url" in body and body["url"] is not None:
+        body["url"] = CONTRACT_WEBHOOK_URL
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     # At call time, not generation time: a case runs more than once (Hypothesis
@@ -307,6 +328,8 @@ def before_call(context, case, kwargs):
         _fix_event(case, label)
     if label == "POST /api/v1/events/{id}/debrief":
         _fix_debrief(case)
+    if label in ("POST /api/v1/webhooks", "PATCH /api/v1/webhooks/{id}"):
+        _fix_webhook(case, label)
     if label in ("POST /api/v1/contacts", "PATCH /api/v1/contacts/{id}"):
         _fix_contact(case.body)
     if label == "POST /api/v1/imports" and _positive(case, ParameterLocation.QUERY):

@@ -43,6 +43,33 @@ pub struct Settings {
     /// How often planned interactions that came due refresh their contacts
     /// (`RAPPORT_PLANNED_SWEEP_SECS`, default 60, at least 1).
     pub planned_sweep_every: std::time::Duration,
+    pub webhooks: WebhookSettings,
+}
+
+/// How webhooks are delivered (`RAPPORT_WEBHOOKS_*`).
+#[derive(Clone, Debug)]
+pub struct WebhookSettings {
+    /// Hosts a subscription may reach over plain `http` (`RAPPORT_WEBHOOKS_ALLOW_HTTP`,
+    /// comma-separated host names or addresses; default none: https only).
+    pub allow_http_hosts: Vec<String>,
+    /// Networks allowed although not public (`RAPPORT_WEBHOOKS_ALLOW_NETWORKS`,
+    /// comma-separated CIDR blocks such as `127.0.0.0/8,::1/128`; default none).
+    pub allow_networks: Vec<crate::domain::webhooks::policy::Network>,
+    /// How long a receiver has to answer (`RAPPORT_WEBHOOKS_TIMEOUT_MS`, default 10,000).
+    pub timeout: Duration,
+    /// The first retry's delay; each next one is four times longer, capped at
+    /// eight hours (`RAPPORT_WEBHOOKS_RETRY_BASE_MS`, default 5,000: ten
+    /// attempts span about a day).
+    pub retry_base: Duration,
+    /// Attempts per delivery before it is `failed` (`RAPPORT_WEBHOOKS_MAX_ATTEMPTS`, default 10).
+    pub max_attempts: u32,
+    /// A subscription whose receiver has failed without a single success for
+    /// this long is disabled (`RAPPORT_WEBHOOKS_DISABLE_AFTER_SECS`, default
+    /// 86,400: a day).
+    pub disable_after: Duration,
+    /// How often due dates are checked for `*.due` events
+    /// (`RAPPORT_WEBHOOKS_DUE_SCAN_SECS`, default 60).
+    pub due_scan_every: Duration,
 }
 
 #[derive(Clone)]
@@ -208,6 +235,51 @@ impl Settings {
                 )?
                 .max(1),
             ),
+            webhooks: WebhookSettings::from_lookup(&get)?,
+        })
+    }
+}
+
+impl WebhookSettings {
+    fn from_lookup(get: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let list = |key: &str| -> Vec<String> {
+            get(key)
+                .map(|v| {
+                    v.split(',')
+                        .map(|item| item.trim().to_ascii_lowercase())
+                        .filter(|item| !item.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let allow_networks = list("RAPPORT_WEBHOOKS_ALLOW_NETWORKS")
+            .iter()
+            .map(|block| {
+                crate::domain::webhooks::policy::Network::parse(block).ok_or_else(|| {
+                    ConfigError(format!(
+                        "RAPPORT_WEBHOOKS_ALLOW_NETWORKS: {block:?} is not a network such as 10.0.0.0/8"
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            allow_http_hosts: list("RAPPORT_WEBHOOKS_ALLOW_HTTP"),
+            allow_networks,
+            timeout: Duration::from_millis(
+                parse(get, "RAPPORT_WEBHOOKS_TIMEOUT_MS", 10_000u64)?.max(1),
+            ),
+            retry_base: Duration::from_millis(
+                parse(get, "RAPPORT_WEBHOOKS_RETRY_BASE_MS", 5_000u64)?.max(1),
+            ),
+            max_attempts: parse(get, "RAPPORT_WEBHOOKS_MAX_ATTEMPTS", 10u32)?.clamp(1, 30),
+            disable_after: Duration::from_secs(parse(
+                get,
+                "RAPPORT_WEBHOOKS_DISABLE_AFTER_SECS",
+                86_400u64,
+            )?),
+            due_scan_every: Duration::from_secs(
+                parse(get, "RAPPORT_WEBHOOKS_DUE_SCAN_SECS", 60u64)?.max(1),
+            ),
         })
     }
 }
@@ -252,6 +324,7 @@ impl fmt::Debug for Settings {
             .field("rate_limit_store", &self.rate_limit_store)
             .field("network_cache_size", &self.network_cache_size)
             .field("planned_sweep_every", &self.planned_sweep_every)
+            .field("webhooks", &self.webhooks)
             .finish()
     }
 }

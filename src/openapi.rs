@@ -56,6 +56,7 @@ use crate::routes;
         (name = "search", description = "People found by anything you wrote about them: their fields, your interactions with them, their goals and offers."),
         (name = "export", description = "Your data, whole: JSON, vCard or CSV."),
         (name = "imports", description = "Bring a network in: LinkedIn, vCard, CSV, or a Rapport export."),
+        (name = "webhooks", description = include_str!("openapi/webhooks.md")),
     ),
     components(schemas(
         Problem, ContactSort, EventSort, ExportFormat, ImportFormat, GoalHolder, GoalKind, GoalStatus, IntersectionKind, IntersectionStatus

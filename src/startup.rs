@@ -20,6 +20,8 @@ use crate::auth::secret;
 use crate::config::{RateLimitStore, Settings, redact_url};
 use crate::domain::context::Domain;
 use crate::domain::intersections::cache::NetworkCache;
+use crate::domain::webhooks::Webhooks;
+use crate::domain::webhooks::delivery::Deliverer;
 use crate::http::extract::path_config;
 use crate::http::fallback::{self, RouteTable};
 use crate::http::rate_limit::{self, RateLimiter};
@@ -60,6 +62,13 @@ impl Application {
             settings.planned_sweep_every,
         ));
 
+        let webhooks = Arc::new(Webhooks::new(settings.webhooks.clone()));
+        tokio::spawn(Deliverer::new(writer.clone(), webhooks.clone())?.run());
+        tokio::spawn(crate::domain::webhooks::due::run(
+            writer.clone(),
+            settings.webhooks.due_scan_every,
+        ));
+
         let (auth_limiter, login_limiter, api_limiter) = match settings.rate_limit_store {
             RateLimitStore::Memory => (
                 RateLimiter::new(settings.auth_rate_limit_per_minute),
@@ -90,6 +99,7 @@ impl Application {
             login_limiter,
             api_limiter,
             import_limit: settings.import_limit,
+            webhooks,
         });
         let spec = openapi::spec();
         let routes_table = web::Data::new(RouteTable::from_spec(&spec));

@@ -21,4 +21,6 @@ pub struct AppState {
     pub api_limiter: RateLimiter<Uuid>,
     /// Largest import file in bytes.
     pub import_limit: usize,
+    /// Where webhooks may be delivered.
+    pub webhooks: std::sync::Arc<crate::domain::webhooks::Webhooks>,
 }

@@ -19,5 +19,8 @@ pub mod refresh_token;
 pub mod search_document;
 pub mod tags;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
+pub mod webhook_event;
 
 pub use tags::Tags;

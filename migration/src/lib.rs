@@ -12,6 +12,7 @@ mod m20261130_000006_rate_limits;
 mod m20261130_000007_search;
 mod m20261130_000008_events;
 mod m20261130_000009_planned_is_not_done;
+mod m20261201_000010_webhooks;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_search::Migration),
             Box::new(m20261130_000008_events::Migration),
             Box::new(m20261130_000009_planned_is_not_done::Migration),
+            Box::new(m20261201_000010_webhooks::Migration),
         ]
     }
 }

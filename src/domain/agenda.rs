@@ -83,6 +83,13 @@ pub struct AgendaParams {
 
 type Position = (NaiveDate, AgendaKind, Uuid);
 
+/// A cursor that starts the agenda at `day`: the position after the last
+/// item any source could have the day before.
+pub fn cursor_from(day: NaiveDate) -> String {
+    let before: Position = (day - Duration::days(1), AgendaKind::Planned, Uuid::max());
+    encode_cursor(&before)
+}
+
 /// Rows of a source that sort after `cursor`: on dates, then the source's
 /// rank, then ids.
 fn after(

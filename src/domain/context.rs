@@ -79,6 +79,7 @@ impl Domain {
         match done {
             Ok(value) => {
                 self.refresher.schedule(owner);
+                crate::domain::webhooks::outbox::committed();
                 Ok(value)
             }
             Err(err) => Err(self.explain(owner, err).await),
@@ -109,6 +110,7 @@ impl Domain {
     /// outside [`Domain::write`] (an import's own transactions).
     pub fn network_may_have_changed(&self, owner: Owner) {
         self.refresher.schedule(owner);
+        crate::domain::webhooks::outbox::committed();
     }
 
     /// Waits, up to `wait`, for the user's stored intersections to catch up

@@ -24,3 +24,4 @@ pub mod search;
 pub mod tenancy;
 pub mod validate;
 pub mod vocabulary;
+pub mod webhooks;

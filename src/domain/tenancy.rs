@@ -147,6 +147,9 @@ owned!(
     introduction_decision => "introduction",
     own_concept => "vocabulary entry",
     event => "event",
+    webhook => "webhook",
+    webhook_event => "webhook event",
+    webhook_delivery => "delivery",
 );
 
 impl Owned for entity::goal_topic::Entity {

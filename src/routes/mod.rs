@@ -19,6 +19,7 @@ pub mod me;
 pub mod search;
 pub mod tokens;
 pub mod vocabulary;
+pub mod webhooks;
 
 /// Everything under `/api/v1`.
 pub fn api(cfg: &mut ServiceConfig) {
@@ -35,5 +36,6 @@ pub fn api(cfg: &mut ServiceConfig) {
         .configure(insights::routes)
         .configure(search::routes)
         .configure(export::routes)
-        .configure(imports::routes);
+        .configure(imports::routes)
+        .configure(webhooks::routes);
 }

@@ -32,6 +32,8 @@ pub struct AppOptions {
     pub auth_rate_limit: u32,
     pub login_rate_limit: u32,
     pub body_limit: usize,
+    /// More `RAPPORT_*` settings.
+    pub env: Vec<(&'static str, String)>,
 }
 
 impl Default for AppOptions {
@@ -40,6 +42,7 @@ impl Default for AppOptions {
             auth_rate_limit: 10_000,
             login_rate_limit: 10_000,
             body_limit: 1024 * 1024,
+            env: Vec::new(),
         }
     }
 }
@@ -53,7 +56,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         rapport::telemetry::init(&rapport::config::LogFormat::Text);
     }
     let (url, database) = fresh_database().await;
-    let vars = [
+    let mut vars = vec![
         ("RAPPORT_DATABASE_URL", url),
         ("RAPPORT_JWT_SECRET", JWT_SECRET.to_string()),
         (
@@ -71,6 +74,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         // Planned interactions that come due count within a second.
         ("RAPPORT_PLANNED_SWEEP_SECS", "1".to_string()),
     ];
+    vars.extend(options.env);
     let settings =
         Settings::from_lookup(|key| vars.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
             .expect("test settings are valid");

@@ -31,3 +31,4 @@ mod search;
 mod tenancy;
 mod tokens;
 mod vocabulary;
+mod webhooks;

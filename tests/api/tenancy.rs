@@ -20,6 +20,8 @@ struct Victim {
     own_concept: String,
     api_token: String,
     event: String,
+    webhook: String,
+    delivery: String,
 }
 
 const SECRET: &str = "SECRET-OF-A";
@@ -99,6 +101,28 @@ async fn victim(app: &TestApp) -> Victim {
         .await;
     assert_eq!(res.status(), reqwest::StatusCode::CREATED);
     let event: Value = res.json().await.unwrap();
+    // Disabled: nothing is ever sent to this address; a test event gives
+    // it a delivery that stays pending.
+    let res = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&t),
+            &json!({"url": "https://93.184.215.14/a", "description": SECRET, "enabled": false}),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+    let webhook: Value = res.json().await.unwrap();
+    let webhook_id = webhook["id"].as_str().unwrap().to_string();
+    app.post(
+        &format!("/api/v1/webhooks/{webhook_id}/test"),
+        Some(&t),
+        &json!({}),
+    )
+    .await;
+    let deliveries = app
+        .get_json(&format!("/api/v1/webhooks/{webhook_id}/deliveries"), &t)
+        .await;
+    let delivery = deliveries["data"][0]["id"].as_str().unwrap().to_string();
     let id = |v: &Value| v["id"].as_str().unwrap().to_string();
     Victim {
         token: t,
@@ -111,6 +135,8 @@ async fn victim(app: &TestApp) -> Victim {
         own_concept: id(&own_concept),
         api_token,
         event: id(&event),
+        webhook: webhook_id,
+        delivery,
     }
 }
 
@@ -131,12 +157,15 @@ impl Victim {
             "vocabulary" => &self.own_concept,
             "tokens" => &self.api_token,
             "events" => &self.event,
+            "webhooks" => &self.webhook,
             other => panic!("the sweep does not know what {{id}} is in /{other}: teach it"),
         }
     }
 
-    fn ids(&self) -> [&str; 9] {
+    fn ids(&self) -> [&str; 11] {
         [
+            &self.webhook,
+            &self.delivery,
             &self.event,
             &self.contact,
             &self.other_contact,
@@ -162,6 +191,10 @@ impl Victim {
                 json!({"contact_id": self.contact, "note": "mine"})
             }
             ("POST", "/api/v1/tokens") => json!({"name": "x", "scope": "read"}),
+            ("POST", "/api/v1/webhooks") => {
+                json!({"url": "https://93.184.215.14/b", "enabled": false})
+            }
+            ("PATCH", "/api/v1/webhooks/{id}") => json!({"description": "overwritten"}),
             ("POST", "/api/v1/contacts") => json!({"full_name": "B's own"}),
             ("PATCH", "/api/v1/intersections/{id}") => json!({"status": "dismissed"}),
             ("PATCH", "/api/v1/introductions/{id}") => json!({"status": "dismissed"}),
@@ -215,6 +248,7 @@ async fn no_operation_reveals_or_changes_another_users_data() {
             }
             let url = if path.contains("{id}") {
                 path.replace("{id}", a.id_for(path))
+                    .replace("{delivery_id}", &a.delivery)
             } else if method == Method::GET
                 && (path == "/api/v1/search" || path == "/api/v1/contacts")
             {

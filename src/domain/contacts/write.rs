@@ -17,6 +17,8 @@ use crate::domain::patch::{Patch, required};
 use crate::domain::search;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox::{self, Deleted};
 use crate::error::AppError;
 
 const SHORT: usize = 200;
@@ -231,7 +233,9 @@ pub async fn create(
 ) -> Result<Contact, AppError> {
     let row = insert(db, owner, prepare(owner, input)?).await?;
     tracing::info!(contact_id = %row.id, "contact created");
-    Ok(row.into())
+    let contact: Contact = row.into();
+    outbox::emit(db, owner, EventType::ContactCreated, &contact).await?;
+    Ok(contact)
 }
 
 /// A new contact from `input`, validated, not stored yet.
@@ -294,6 +298,8 @@ pub(crate) async fn insert_many(
             .await?;
     }
     search::index::put_contacts(db, owner, &rows).await?;
+    let created: Vec<Contact> = rows.iter().cloned().map(Contact::from).collect();
+    outbox::emit_each(db, owner, EventType::ContactCreated, &created).await?;
     if !tags.is_empty() {
         network_changed(db, owner).await?;
     }
@@ -323,7 +329,9 @@ pub async fn update(
         network_changed(db, owner).await?;
     }
     search::index::put_contacts(db, owner, std::slice::from_ref(&row)).await?;
-    Ok(row.into())
+    let contact: Contact = row.into();
+    outbox::emit(db, owner, EventType::ContactUpdated, &contact).await?;
+    Ok(contact)
 }
 
 /// Deletes a contact. Interactions it shared with others lose it; those left
@@ -377,6 +385,7 @@ pub async fn delete(
     // weights shift.
     network_changed(db, owner).await?;
     tracing::info!("contact deleted");
+    outbox::emit(db, owner, EventType::ContactDeleted, &Deleted { id }).await?;
     Ok(())
 }
 

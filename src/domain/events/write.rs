@@ -17,6 +17,8 @@ use crate::domain::interactions::write::check_owned;
 use crate::domain::patch::required;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::{Validator, is_web_url};
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox::{self, Deleted};
 use crate::error::AppError;
 
 const NAME: usize = 200;
@@ -220,7 +222,9 @@ pub async fn create(
     let row = row.into_active_model().reset_all().insert(db).await?;
     save_links(db, owner, row.id, links).await?;
     tracing::info!(event_id = %row.id, "event created");
-    Ok(render(db, owner, vec![row]).await?.remove(0))
+    let event = render(db, owner, vec![row]).await?.remove(0);
+    outbox::emit(db, owner, EventType::EventCreated, &event).await?;
+    Ok(event)
 }
 
 /// Applies `patch` after `precondition` accepts the stored event.
@@ -255,7 +259,9 @@ pub async fn update(
     next.updated_at = Utc::now();
     let row = next.into_active_model().reset_all().update(db).await?;
     save_links(db, owner, row.id, links).await?;
-    Ok(render(db, owner, vec![row]).await?.remove(0))
+    let event = render(db, owner, vec![row]).await?.remove(0);
+    outbox::emit(db, owner, EventType::EventUpdated, &event).await?;
+    Ok(event)
 }
 
 /// Deletes an event; its attendee and goal links go with it (ON DELETE
@@ -274,6 +280,7 @@ pub async fn delete(
         .filter(event::Column::Id.eq(id))
         .exec(db)
         .await?;
+    outbox::emit(db, owner, EventType::EventDeleted, &Deleted { id }).await?;
     tracing::info!("event deleted");
     Ok(())
 }

@@ -16,6 +16,8 @@ use crate::domain::search;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
 use crate::domain::vocabulary;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox::{self, Deleted};
 use crate::error::AppError;
 
 const TITLE: usize = 200;
@@ -107,10 +109,9 @@ pub async fn create(
     search::index::put_goals(db, owner, std::slice::from_ref(&row)).await?;
     network_changed(db, owner).await?;
     tracing::info!(goal_id = %row.id, "goal created");
-    Ok(Goal::read(
-        row,
-        vocabulary::lexicon(db, owner).await?.as_ref(),
-    ))
+    let goal = Goal::read(row, vocabulary::lexicon(db, owner).await?.as_ref());
+    outbox::emit(db, owner, EventType::GoalCreated, &goal).await?;
+    Ok(goal)
 }
 
 /// Applies `patch` after `precondition` accepts the stored goal.
@@ -139,7 +140,9 @@ pub async fn update(
     }
     search::index::put_goals(db, owner, std::slice::from_ref(&row)).await?;
     network_changed(db, owner).await?;
-    Ok(Goal::read(row, &lexicon))
+    let goal = Goal::read(row, &lexicon);
+    outbox::emit(db, owner, EventType::GoalUpdated, &goal).await?;
+    Ok(goal)
 }
 
 /// Deletes a goal: its topics and intersections go with it (ON DELETE
@@ -168,6 +171,7 @@ pub async fn delete(
     }
     forget_in_interactions(db, owner, &[id]).await?;
     network_changed(db, owner).await?;
+    outbox::emit(db, owner, EventType::GoalDeleted, &Deleted { id }).await?;
     tracing::info!("goal deleted");
     Ok(())
 }

@@ -18,6 +18,8 @@ use crate::domain::patch::required;
 use crate::domain::search;
 use crate::domain::tenancy::{OwnedById, Owner};
 use crate::domain::validate::Validator;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox::{self, Deleted};
 use crate::error::AppError;
 
 pub const MAX_PARTICIPANTS: usize = 50;
@@ -237,7 +239,9 @@ pub async fn create(
     search::index::put_interaction(db, owner, &row).await?;
     derived::refresh(db, owner, &contacts).await?;
     tracing::info!(interaction_id = %row.id, "interaction recorded");
-    Ok(Interaction::new(row, contacts))
+    let interaction = Interaction::new(row, contacts);
+    outbox::emit(db, owner, EventType::InteractionCreated, &interaction).await?;
+    Ok(interaction)
 }
 
 /// The interaction with its participants, or a 404.
@@ -313,7 +317,9 @@ pub async fn update(
         .copied()
         .collect();
     derived::refresh(db, owner, &touched.into_iter().collect::<Vec<_>>()).await?;
-    Ok(Interaction::new(row, contacts))
+    let interaction = Interaction::new(row, contacts);
+    outbox::emit(db, owner, EventType::InteractionUpdated, &interaction).await?;
+    Ok(interaction)
 }
 
 #[tracing::instrument(skip_all, fields(user_id = %owner.id(), interaction_id = %id))]
@@ -331,5 +337,6 @@ pub async fn delete(
         .exec(db)
         .await?;
     derived::refresh(db, owner, &current.contact_ids).await?;
+    outbox::emit(db, owner, EventType::InteractionDeleted, &Deleted { id }).await?;
     Ok(())
 }

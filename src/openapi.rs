@@ -9,7 +9,7 @@ mod input_rules;
 use actix_web::App;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::{AppExt, scope};
@@ -104,6 +104,15 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "feed_token",
+            SecurityScheme::ApiKey(ApiKey::Query(ApiKeyValue::with_description(
+                "token",
+                "A personal API token of scope `feed` in the URL (`?token=rpt_…`), for \
+                 calendar apps, which cannot send headers. Accepted by the calendar feed \
+                 (`GET /agenda.ics`) only; a feed token is refused everywhere else.",
+            ))),
+        );
     }
 }
 
@@ -122,7 +131,7 @@ const ERRORS: &[(&str, &str, &str)] = &[
     (
         "403",
         "Forbidden",
-        "The credential may not do this (a `read` token writing, or a personal token where a login session is needed).",
+        "The credential may not do this (a `read` token writing, a `feed` token anywhere but the calendar feed, or a personal token where a login session is needed).",
     ),
     ("404", "NotFound", "No such resource, or not yours."),
     (
@@ -204,7 +213,7 @@ impl ErrorResponses {
     }
 
     /// The statuses `operation` can answer with, besides its own.
-    fn statuses(path: &str, method: &str, operation: &Operation) -> Vec<&'static str> {
+    fn statuses(path: &str, operation: &Operation) -> Vec<&'static str> {
         let public = operation
             .security
             .as_ref()
@@ -218,10 +227,8 @@ impl ErrorResponses {
         };
         let mut statuses = vec!["400", "500", "503"];
         if !public {
-            statuses.extend(["401", "429"]);
-            if method != "get" {
-                statuses.push("403");
-            }
+            // Every method: a feed token reads nothing but the feed.
+            statuses.extend(["401", "403", "429"]);
         }
         if path.contains('{') {
             statuses.push("404");
@@ -241,15 +248,15 @@ impl Modify for ErrorResponses {
         Self::components(api);
         for (path, item) in api.paths.paths.iter_mut() {
             let operations = [
-                ("get", item.get.as_mut()),
-                ("post", item.post.as_mut()),
-                ("put", item.put.as_mut()),
-                ("patch", item.patch.as_mut()),
-                ("delete", item.delete.as_mut()),
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.patch.as_mut(),
+                item.delete.as_mut(),
             ];
-            for (method, operation) in operations {
+            for operation in operations {
                 let Some(operation) = operation else { continue };
-                for status in Self::statuses(path, method, operation) {
+                for status in Self::statuses(path, operation) {
                     let name = ERRORS
                         .iter()
                         .find(|(s, ..)| *s == status)

@@ -4,6 +4,12 @@
 //! and interactions dated in the future (from today on; planned is not done,
 //! so they never count as contact). Each item says why it is there. Paginated with a cursor over (date, source, id), so each source is a
 //! keyset query of its own and the merge never reads more than a page of each.
+//!
+//! The same sources, read over a span of days instead of a page, make the
+//! calendar feed ([`feed`]).
+
+pub mod feed;
+mod ics;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{contact, event, interaction};
@@ -82,6 +88,45 @@ pub struct AgendaParams {
 }
 
 type Position = (NaiveDate, AgendaKind, Uuid);
+
+/// What the agenda reads: items due up to `until`, from `due_from` on
+/// (`None`: everything overdue too), events that start from `events_from`
+/// and interactions dated from `planned_from`.
+#[derive(Clone, Copy)]
+struct Span {
+    due_from: Option<NaiveDate>,
+    events_from: DateTime<Utc>,
+    planned_from: DateTime<Utc>,
+    until: NaiveDate,
+}
+
+/// What a calendar shows of an item besides its [`AgendaItem`].
+#[derive(Debug, Clone)]
+pub struct Detail {
+    /// Start and end (if known) of what happens at a time: events and
+    /// interactions. `None` for what is due on a day.
+    pub at: Option<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    /// An event's name; an interaction's summary, or its kind.
+    pub title: Option<String>,
+    /// An event's place.
+    pub location: Option<String>,
+    /// An event's page.
+    pub url: Option<String>,
+    /// When the record behind the item last changed.
+    pub revised: DateTime<Utc>,
+}
+
+impl Detail {
+    fn on_day(revised: DateTime<Utc>) -> Self {
+        Self {
+            at: None,
+            title: None,
+            location: None,
+            url: None,
+            revised,
+        }
+    }
+}
 
 /// A cursor that starts the agenda at `day`: the position after the last
 /// item any source could have the day before.
@@ -178,12 +223,13 @@ async fn timed<E: EntityTrait>(
 struct Entry {
     position: Position,
     item: AgendaItem,
+    detail: Detail,
 }
 
 async fn follow_ups(
     db: &impl ConnectionTrait,
     owner: Owner,
-    until: NaiveDate,
+    span: Span,
     cursor: Option<Position>,
     take: u64,
 ) -> Result<Vec<(interaction::Model, Position)>, AppError> {
@@ -191,7 +237,8 @@ async fn follow_ups(
     let rows = owner
         .find::<interaction::Entity>()
         .filter(I::FollowUpDone.eq(false))
-        .filter(I::FollowUpDueOn.lte(until))
+        .filter(I::FollowUpDueOn.lte(span.until))
+        .filter(Condition::all().add_option(span.due_from.map(|day| I::FollowUpDueOn.gte(day))))
         .filter(after(cursor, AgendaKind::FollowUp, I::FollowUpDueOn, I::Id))
         .order_by_asc(I::FollowUpDueOn)
         .order_by_asc(I::Id)
@@ -212,7 +259,7 @@ async fn contacts_due(
     db: &impl ConnectionTrait,
     owner: Owner,
     kind: AgendaKind,
-    until: NaiveDate,
+    span: Span,
     cursor: Option<Position>,
     take: u64,
 ) -> Result<Vec<(contact::Model, Position)>, AppError> {
@@ -228,7 +275,8 @@ async fn contacts_due(
     let rows = owner
         .find::<contact::Entity>()
         .filter(stage_filter)
-        .filter(Expr::col(date).lte(until))
+        .filter(Expr::col(date).lte(span.until))
+        .filter(Condition::all().add_option(span.due_from.map(|day| Expr::col(date).gte(day))))
         .filter(after(cursor, kind, date, C::Id))
         .order_by_asc(date)
         .order_by_asc(C::Id)
@@ -289,22 +337,21 @@ async fn contact_refs(
         .collect())
 }
 
-/// Events from today (UTC) to `until`, with their attendees.
+/// Events from `span.events_from` to `until`, with their attendees.
 async fn events(
     db: &impl ConnectionTrait,
     owner: Owner,
-    until: NaiveDate,
+    span: Span,
     cursor: Option<Position>,
     take: u64,
 ) -> Result<Vec<Entry>, AppError> {
     use event::Column as E;
-    let today = Utc::now().date_naive();
     let rows = timed(
         db,
         (owner.find::<event::Entity>(), AgendaKind::Event),
         (E::StartsAt, E::Id),
         |e| (e.starts_at, e.id),
-        (midnight(today), until),
+        (span.events_from, span.until),
         (cursor, take),
     )
     .await?;
@@ -335,16 +382,24 @@ async fn events(
                     event_id: Some(e.id),
                     reason,
                 },
+                detail: Detail {
+                    at: Some((e.starts_at, e.ends_at)),
+                    title: Some(e.name),
+                    location: e.location,
+                    url: e.url,
+                    revised: e.updated_at,
+                },
             }
         })
         .collect())
 }
 
-/// Interactions dated after now, up to `until`.
+/// Interactions dated from `span.planned_from` (the agenda: now), up to
+/// `until`.
 async fn planned(
     db: &impl ConnectionTrait,
     owner: Owner,
-    until: NaiveDate,
+    span: Span,
     cursor: Option<Position>,
     take: u64,
 ) -> Result<Vec<Entry>, AppError> {
@@ -354,7 +409,7 @@ async fn planned(
         (owner.find::<interaction::Entity>(), AgendaKind::Planned),
         (I::OccurredAt, I::Id),
         |i| (i.occurred_at, i.id),
-        (Utc::now(), until),
+        (span.planned_from, span.until),
         (cursor, take),
     )
     .await?;
@@ -386,7 +441,15 @@ async fn planned(
                     event_id: None,
                     reason: r
                         .summary
+                        .clone()
                         .unwrap_or_else(|| format!("A planned {}.", r.kind)),
+                },
+                detail: Detail {
+                    at: Some((r.occurred_at, None)),
+                    title: Some(r.summary.unwrap_or_else(|| capitalised(&r.kind))),
+                    location: None,
+                    url: None,
+                    revised: r.updated_at,
                 },
             }
         })
@@ -407,10 +470,70 @@ pub async fn agenda(
     };
     let limit = page.limit()?;
     let cursor = page.cursor::<Position>()?;
-    let take = limit + 1;
+    let span = Span {
+        due_from: None,
+        events_from: midnight(today),
+        planned_from: Utc::now(),
+        until,
+    };
+    let mut entries = collect(db, owner, span, cursor, limit + 1).await?;
+    entries.sort_by_key(|e| e.position);
+    let (entries, next_cursor) = split_page(entries, limit, |e| encode_cursor(&e.position));
+    Ok(Page {
+        data: entries.into_iter().map(|e| e.item).collect(),
+        next_cursor,
+    })
+}
 
+/// Everything on the agenda from `from` to `until`, every source read over
+/// that span: due dates in it, and events and interactions dated in it
+/// (those already past included, where the agenda starts at today). In
+/// agenda order, at most `max` items, the earliest first; `true` when more
+/// were left out.
+#[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
+pub async fn window(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    (from, until): (NaiveDate, NaiveDate),
+    max: u64,
+) -> Result<(Vec<(AgendaItem, Detail)>, bool), AppError> {
+    let span = Span {
+        due_from: Some(from),
+        events_from: midnight(from),
+        planned_from: midnight(from),
+        until,
+    };
+    let mut entries = collect(db, owner, span, None, max + 1).await?;
+    entries.sort_by_key(|e| e.position);
+    let truncated = entries.len() as u64 > max;
+    entries.truncate(usize::try_from(max).unwrap_or(usize::MAX));
+    Ok((
+        entries.into_iter().map(|e| (e.item, e.detail)).collect(),
+        truncated,
+    ))
+}
+
+/// "call" → "Call".
+fn capitalised(word: &str) -> String {
+    let mut chars = word.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// The first `take` items of each source after `cursor` (more of a timed
+/// source when its last day goes on), unsorted.
+async fn collect(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    span: Span,
+    cursor: Option<Position>,
+    take: u64,
+) -> Result<Vec<Entry>, AppError> {
+    let today = Utc::now().date_naive();
     let mut entries: Vec<Entry> = Vec::new();
-    let follow_ups = follow_ups(db, owner, until, cursor, take).await?;
+    let follow_ups = follow_ups(db, owner, span, cursor, take).await?;
     let ids: Vec<Uuid> = follow_ups.iter().map(|(r, _)| r.id).collect();
     let people = participants(db, owner, &ids).await?;
     let everyone: Vec<Uuid> = people.values().flatten().copied().collect();
@@ -440,16 +563,18 @@ pub async fn agenda(
                     .unwrap_or_else(|| "Follow up.".into()),
                 event_id: None,
             },
+            detail: Detail::on_day(r.updated_at),
         });
     }
-    entries.extend(planned(db, owner, until, cursor, take).await?);
+    entries.extend(planned(db, owner, span, cursor, take).await?);
     for kind in [
         AgendaKind::NextStep,
         AgendaKind::KeepInTouch,
         AgendaKind::Revisit,
     ] {
-        for (c, position) in contacts_due(db, owner, kind, until, cursor, take).await? {
+        for (c, position) in contacts_due(db, owner, kind, span, cursor, take).await? {
             entries.push(Entry {
+                detail: Detail::on_day(c.updated_at),
                 position,
                 item: AgendaItem {
                     kind,
@@ -466,11 +591,6 @@ pub async fn agenda(
             });
         }
     }
-    entries.extend(events(db, owner, until, cursor, take).await?);
-    entries.sort_by_key(|e| e.position);
-    let (entries, next_cursor) = split_page(entries, limit, |e| encode_cursor(&e.position));
-    Ok(Page {
-        data: entries.into_iter().map(|e| e.item).collect(),
-        next_cursor,
-    })
+    entries.extend(events(db, owner, span, cursor, take).await?);
+    Ok(entries)
 }

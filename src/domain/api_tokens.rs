@@ -1,6 +1,7 @@
 //! Personal API tokens, for scripts and integrations. The token is shown once,
-//! at creation; only its hash is kept. A token has a scope (`read` or `write`)
-//! and may expire; deleting it revokes it at once.
+//! at creation; only its hash is kept. A token has a scope (`read`, `write`,
+//! or `feed`: the calendar feed and nothing else) and may expire; deleting it
+//! revokes it at once.
 
 use chrono::{DateTime, Duration, Utc};
 use entity::api_token;
@@ -31,7 +32,8 @@ pub struct CreateApiToken {
     /// What the token is for.
     #[schema(example = "calendar sync", min_length = 1, max_length = 100)]
     pub name: String,
-    /// `read` (GET only) or `write`.
+    /// `read` (GET only), `write`, or `feed`: the calendar feed
+    /// (`GET /agenda.ics`) only, and the one scope that may be sent in a URL.
     pub scope: Scope,
     /// When the token stops working; must be in the future. Omit for a token
     /// that lasts until deleted.
@@ -61,8 +63,8 @@ pub struct ApiToken {
 pub struct CreatedApiToken {
     #[serde(flatten)]
     pub token: ApiToken,
-    /// The secret. Send it as `Authorization: Bearer <token>`; it cannot be
-    /// shown again.
+    /// The secret. Send it as `Authorization: Bearer <token>` (a feed token
+    /// also as `?token=` on `GET /agenda.ics`); it cannot be shown again.
     #[schema(example = "rpt_Xc2k9Qm0b8u1V6c4YdJw7nq5Zr3tLh2sKe9pAf0gBi1")]
     pub secret: String,
 }

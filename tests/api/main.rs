@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod agenda;
 mod brief;
+mod calendar;
 mod concurrency;
 mod contacts;
 mod contract;

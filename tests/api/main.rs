@@ -3,6 +3,8 @@
 //! to it over HTTP.
 
 mod helpers;
+#[path = "../support/receiver.rs"]
+mod receiver;
 
 mod accounts;
 mod agenda;

@@ -1,8 +1,7 @@
 //! Webhooks: subscriptions, signed deliveries to a receiver on loopback,
 //! retries, the delivery log, due dates, and where delivery is refused.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
@@ -11,137 +10,12 @@ use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
 
 use crate::helpers::{
     AppOptions, TestApp, assert_problem, error_fields, spawn_app, spawn_app_with,
 };
-
-/// A request the receiver got.
-#[derive(Clone, Debug)]
-struct Received {
-    headers: HashMap<String, String>,
-    body: String,
-}
-
-impl Received {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap()
-    }
-}
-
-/// A webhook receiver on loopback: answers 500 to its first `fail_first`
-/// requests, 200 after; holds each answer until a permit is available when
-/// `gate` is set.
-struct Receiver {
-    url: String,
-    received: Arc<Mutex<Vec<Received>>>,
-}
-
-impl Receiver {
-    async fn start(fail_first: usize, gate: Option<Arc<Semaphore>>) -> Receiver {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let url = format!(
-            "http://127.0.0.1:{}/hook",
-            listener.local_addr().unwrap().port()
-        );
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok((mut socket, _)) = listener.accept().await else {
-                    return;
-                };
-                let log = log.clone();
-                let gate = gate.clone();
-                tokio::spawn(async move {
-                    let Some(request) = read_request(&mut socket).await else {
-                        return;
-                    };
-                    if let Some(gate) = gate {
-                        gate.acquire().await.unwrap().forget();
-                    }
-                    let count = {
-                        let mut log = log.lock().unwrap();
-                        log.push(request);
-                        log.len()
-                    };
-                    let status = if count <= fail_first {
-                        "500 Internal Server Error"
-                    } else {
-                        "200 OK"
-                    };
-                    let answer = format!(
-                        "HTTP/1.1 {status}\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok"
-                    );
-                    let _ = socket.write_all(answer.as_bytes()).await;
-                });
-            }
-        });
-        Receiver { url, received }
-    }
-
-    fn all(&self) -> Vec<Received> {
-        self.received.lock().unwrap().clone()
-    }
-
-    /// Waits (up to 20 s) until `n` requests arrived; returns them.
-    async fn wait_for(&self, n: usize) -> Vec<Received> {
-        for _ in 0..200 {
-            let all = self.all();
-            if all.len() >= n {
-                return all;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("expected {n} requests, got {:?}", self.all());
-    }
-
-    /// The bodies of the events of `kind` received so far.
-    fn of_type(&self, kind: &str) -> Vec<Value> {
-        self.all()
-            .iter()
-            .map(Received::json)
-            .filter(|e| e["type"] == kind)
-            .collect()
-    }
-}
-
-async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<Received> {
-    let mut buffer = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let header_end = loop {
-        let read = socket.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-        if let Some(at) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&buffer[..header_end]).to_string();
-    let headers: HashMap<String, String> = head
-        .lines()
-        .skip(1)
-        .filter_map(|line| line.split_once(':'))
-        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
-        .collect();
-    let length: usize = headers
-        .get("content-length")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    while buffer.len() < header_end + length {
-        let read = socket.read(&mut chunk).await.ok()?;
-        if read == 0 {
-            break;
-        }
-        buffer.extend_from_slice(&chunk[..read]);
-    }
-    let body = String::from_utf8_lossy(&buffer[header_end..]).to_string();
-    Some(Received { headers, body })
-}
+use crate::receiver::{Received, Receiver};
 
 /// A service that may deliver to loopback over http, retrying fast.
 async fn app_delivering_to_loopback(more: &[(&'static str, &str)]) -> TestApp {
@@ -623,4 +497,92 @@ async fn another_users_subscriptions_and_deliveries_are_not_found() {
         assert_problem(res, 404, "not_found").await;
     }
     assert_eq!(app.get_json("/api/v1/webhooks", t).await["data"], json!([]));
+}
+
+#[tokio::test]
+async fn intersections_and_introductions_found_are_announced_once_and_a_confirmation_too() {
+    let app = app_delivering_to_loopback(&[]).await;
+    let receiver = Receiver::start(0, None).await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    subscribe(
+        &app,
+        t,
+        json!({"url": receiver.url, "event_types":
+               ["intersection.found", "intersection.confirmed", "introduction.suggested", "contact.deleted"]}),
+    )
+    .await;
+    let skipper = app.contact(t, json!({"full_name": "Skipper"})).await;
+    let learner = app.contact(t, json!({"full_name": "Learner"})).await;
+    app.goal(
+        t,
+        json!({"kind": "goal", "title": "Learn to sail a dinghy", "topics": ["sailing"]}),
+    )
+    .await;
+    app.goal(
+        t,
+        json!({"contact_id": skipper["id"], "kind": "offer", "title": "Teaches sailing on dinghies",
+               "topics": ["sailing"]}),
+    )
+    .await;
+    app.goal(
+        t,
+        json!({"contact_id": learner["id"], "kind": "goal", "title": "Learn to sail a dinghy",
+               "topics": ["sailing"]}),
+    )
+    .await;
+    let found = receiver.wait_for_type("intersection.found", 1).await;
+    let intersection = &found[0]["data"];
+    assert_eq!(intersection["status"], "suggested");
+    let introductions = receiver.wait_for_type("introduction.suggested", 1).await;
+    let pair = &introductions[0]["data"];
+    let names: Vec<&str> = pair["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["full_name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Skipper") && names.contains(&"Learner"),
+        "{pair}"
+    );
+
+    let id = intersection["id"].as_str().unwrap();
+    let res = app
+        .patch(
+            &format!("/api/v1/intersections/{id}"),
+            t,
+            &json!({"status": "confirmed"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let confirmed = receiver.wait_for_type("intersection.confirmed", 1).await;
+    assert_eq!(confirmed[0]["data"]["id"], intersection["id"]);
+
+    // Another recomputation announces nothing already announced.
+    let before_found = receiver.of_type("intersection.found").len();
+    let before_introductions = receiver.of_type("introduction.suggested").len();
+    app.contact(t, json!({"full_name": "Bystander", "interests": ["chess"]}))
+        .await;
+    let bystander = app
+        .contact(t, json!({"full_name": "Copy of Learner"}))
+        .await;
+    // A merge deletes its sources: one `contact.deleted` each.
+    let res = app
+        .post(
+            &format!("/api/v1/contacts/{}/merge", learner["id"].as_str().unwrap()),
+            Some(t),
+            &json!({"from": [bystander["id"]]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let deleted = receiver.wait_for_type("contact.deleted", 1).await;
+    assert_eq!(deleted[0]["data"]["id"], bystander["id"]);
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    assert_eq!(receiver.of_type("intersection.found").len(), before_found);
+    assert_eq!(
+        receiver.of_type("introduction.suggested").len(),
+        before_introductions
+    );
+    assert_eq!(receiver.of_type("intersection.confirmed").len(), 1);
 }

@@ -21,6 +21,8 @@ use crate::domain::intersections::{network_changed, recount};
 use crate::domain::page::{Page, PageParams, encode_cursor, split_page};
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox::{self, Deleted};
 use crate::error::AppError;
 use crate::intersections::{self as engine, text};
 
@@ -340,6 +342,8 @@ pub async fn merge(
         .filter(contact::Column::Id.is_in(source_ids.iter().copied()))
         .exec(db)
         .await?;
+    let gone: Vec<Deleted> = source_ids.iter().map(|&id| Deleted { id }).collect();
+    outbox::emit_each(db, owner, EventType::ContactDeleted, &gone).await?;
     let merged = write::update(db, owner, id, patch, precondition).await?;
     derived::refresh(db, owner, &[id]).await?;
     // The sources' intersections are the target's now.

@@ -24,6 +24,8 @@ use crate::domain::page::{Page, PageParams};
 use crate::domain::patch::{Patch, required};
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox;
 use crate::error::AppError;
 use crate::intersections::{self as engine, MatchKind, Skip};
 
@@ -253,6 +255,53 @@ pub(crate) async fn warm(
     Ok(())
 }
 
+/// Records `introduction.suggested` for each introduction of the snapshot
+/// still suggested and not announced before (once per pair: the outbox's
+/// key), when a subscription wants it. Returns how many it recorded.
+pub(crate) async fn announce(
+    reader: &sea_orm::DatabaseConnection,
+    writer: &sea_orm::DatabaseConnection,
+    owner: Owner,
+    snapshot: &Arc<Snapshot>,
+) -> Result<usize, AppError> {
+    if !outbox::wanted(reader, owner, EventType::IntroductionSuggested).await? {
+        return Ok(0);
+    }
+    let standing = Standing::load(reader, owner).await?;
+    let computed = snapshot
+        .introductions(INTRODUCTIONS_PER_CONTACT, standing.skip())
+        .await?;
+    let key = |id: Uuid| format!("{}:{id}", EventType::IntroductionSuggested.as_str());
+    let suggested: Vec<&engine::Introduction> = computed
+        .iter()
+        .filter(|i| {
+            standing.shown(i.contacts) && standing.status(i.id).0 == IntersectionStatus::Suggested
+        })
+        .collect();
+    let keys: Vec<String> = suggested.iter().map(|i| key(i.id)).collect();
+    let announced = outbox::already_emitted(reader, owner, &keys).await?;
+    let new: Vec<engine::Introduction> = suggested
+        .into_iter()
+        .filter(|i| !announced.contains(&key(i.id)))
+        .cloned()
+        .collect();
+    if new.is_empty() {
+        return Ok(0);
+    }
+    let shown = present(reader, owner, &standing, new).await?;
+    let txn = crate::db::begin_write(writer).await?;
+    let mut recorded = 0;
+    for introduction in &shown {
+        let event = EventType::IntroductionSuggested;
+        if outbox::emit_once(&txn, owner, event, introduction, key(introduction.id)).await? {
+            recorded += 1;
+        }
+    }
+    txn.commit().await?;
+    outbox::committed();
+    Ok(recorded)
+}
+
 /// Pairs of contacts whose goals and offers meet, best first.
 #[tracing::instrument(skip_all, fields(user_id = %owner.id()))]
 pub async fn list(
@@ -458,14 +507,17 @@ async fn present(
     standing: &Standing,
     rows: Vec<engine::Introduction>,
 ) -> Result<Vec<Introduction>, AppError> {
-    let names = Names::load(
-        db,
-        owner,
-        rows.iter().flat_map(|i| [i.contacts.0, i.contacts.1]),
-        rows.iter()
-            .flat_map(|i| i.matches.iter().flat_map(|m| [m.from, m.to])),
-    )
-    .await?;
+    // Collected before the await: a future holding these iterators' closures
+    // would not be `Send`, and announcing runs in a spawned task.
+    let contacts: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|i| [i.contacts.0, i.contacts.1])
+        .collect();
+    let goals: Vec<Uuid> = rows
+        .iter()
+        .flat_map(|i| i.matches.iter().flat_map(|m| [m.from, m.to]))
+        .collect();
+    let names = Names::load(db, owner, contacts, goals).await?;
     rows.into_iter()
         .map(|i| {
             let (status, note) = standing.status(i.id);

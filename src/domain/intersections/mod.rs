@@ -39,6 +39,8 @@ use crate::domain::page::{Page, PageParams, paginate};
 use crate::domain::patch::Patch;
 use crate::domain::tenancy::Owner;
 use crate::domain::validate::Validator;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox;
 use crate::error::AppError;
 use crate::intersections as engine;
 
@@ -385,7 +387,13 @@ pub async fn update(
     let row = next.into_active_model().reset_all().update(db).await?;
     recount(db, owner, &[row.contact_id]).await?;
     tracing::info!(status = %row.status, "intersection decided");
-    Ok(row.into())
+    let confirmed_now =
+        row.status != current.status && row.status == IntersectionStatus::Confirmed.as_str();
+    let decided: Intersection = row.into();
+    if confirmed_now {
+        outbox::emit(db, owner, EventType::IntersectionConfirmed, &decided).await?;
+    }
+    Ok(decided)
 }
 
 /// An intersection discovered in conversation: either two goals (yours and a
@@ -559,7 +567,11 @@ pub async fn create(
     };
     recount(db, owner, &[saved.contact_id]).await?;
     tracing::info!(intersection_id = %saved.id, "intersection recorded");
-    Ok(saved.into())
+    let recorded: Intersection = saved.into();
+    if recorded.status == IntersectionStatus::Confirmed {
+        outbox::emit(db, owner, EventType::IntersectionConfirmed, &recorded).await?;
+    }
+    Ok(recorded)
 }
 
 /// The contacts with an intersection through goal `goal_id`.

@@ -46,6 +46,8 @@ use super::{introductions, recount};
 use crate::db;
 use crate::domain::enums::{IntersectionOrigin, IntersectionStatus};
 use crate::domain::tenancy::Owner;
+use crate::domain::webhooks::EventType;
+use crate::domain::webhooks::outbox;
 use crate::error::AppError;
 use crate::intersections as engine;
 
@@ -351,18 +353,46 @@ impl Inner {
             longest_write_ms = apply.longest.as_millis() as u64,
             "intersections recomputed"
         );
-        if warm {
-            // Apart, so that readers waiting for the intersections do not
-            // wait for the introductions too.
-            let reader = self.reader.clone();
-            tokio::spawn(async move {
-                if let Err(err) = introductions::warm(&reader, owner, &snapshot).await {
-                    tracing::warn!(user_id = %owner.id(), error = %err, "computing introductions ahead failed");
-                }
-            });
-        }
+        // Apart, so that readers waiting for the intersections do not wait
+        // for the introductions too.
+        let (reader, writer) = (self.reader.clone(), self.writer.clone());
+        tokio::spawn(async move {
+            if warm && let Err(err) = introductions::warm(&reader, owner, &snapshot).await {
+                tracing::warn!(user_id = %owner.id(), error = %err, "computing introductions ahead failed");
+            }
+            if let Err(err) = introductions::announce(&reader, &writer, owner, &snapshot).await {
+                tracing::warn!(user_id = %owner.id(), error = %err, "announcing new introductions failed");
+            }
+        });
         Ok(Outcome::Current)
     }
+}
+
+/// Records `intersection.found` for new suggestions, in the transaction
+/// that stores them, when a subscription wants it.
+async fn announce_found(
+    txn: &DatabaseTransaction,
+    owner: Owner,
+    found: Vec<Uuid>,
+) -> Result<(), AppError> {
+    if found.is_empty() || !outbox::wanted(txn, owner, EventType::IntersectionFound).await? {
+        return Ok(());
+    }
+    let mut new = Vec::with_capacity(found.len());
+    for ids in found.chunks(500) {
+        new.extend(
+            owner
+                .find::<intersection::Entity>()
+                .filter(intersection::Column::Id.is_in(ids.iter().copied()))
+                .filter(intersection::Column::Status.eq(IntersectionStatus::Suggested.as_str()))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(super::Intersection::from),
+        );
+    }
+    new.sort_by_key(|i| i.id);
+    outbox::emit_each(txn, owner, EventType::IntersectionFound, &new).await
 }
 
 /// Hands a large network's freed memory back to the system.
@@ -544,6 +574,8 @@ struct Batch {
     insert: Vec<intersection::ActiveModel>,
     update: Vec<(Uuid, f64, serde_json::Value)>,
     contacts: HashSet<Uuid>,
+    /// Inserted ids that are new suggestions (not replacements).
+    found: Vec<Uuid>,
 }
 
 impl Batch {
@@ -567,6 +599,7 @@ impl Apply<'_> {
             let created_at = match stored.0.remove(&f.id) {
                 None => {
                     self.changes.inserted += 1;
+                    batch.found.push(f.id);
                     now
                 }
                 Some(row) if row.fingerprint == fingerprint(f.score, &reasons) => continue,
@@ -653,6 +686,7 @@ impl Apply<'_> {
                             .exec_without_returning(txn)
                             .await?;
                     }
+                    announce_found(txn, owner, batch.found).await?;
                     for (id, score, reasons) in batch.update {
                         owner
                             .update::<intersection::Entity>()

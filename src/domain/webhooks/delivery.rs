@@ -3,7 +3,7 @@
 //!
 //! Guarantees (documented in the README): at least once — a delivery is
 //! marked done only after a 2xx, and a worker that dies mid-send loses its
-//! claim after [`LEASE`], so another (or the restarted one) sends again; the
+//! claim after a lease (twice the timeout and ten seconds), so another (or the restarted one) sends again; the
 //! same event keeps its `webhook-id`, so receivers can drop duplicates.
 //! Order: each subscription's due deliveries are sent one after another in
 //! the order of their events, but a retry waits while later events go out,
@@ -29,8 +29,12 @@ use super::policy::PolicyResolver;
 use super::{Webhooks, signing};
 use crate::error::AppError;
 
-/// How long a claim holds a delivery: longer than any attempt can take.
-pub const LEASE: StdDuration = StdDuration::from_secs(120);
+/// How long a claim holds a delivery: longer than an attempt can take (the
+/// receiver's timeout, twice, and a margin), short enough that a crashed
+/// worker's deliveries are soon sent by another.
+fn lease(timeout: StdDuration) -> StdDuration {
+    timeout * 2 + StdDuration::from_secs(10)
+}
 /// Deliveries claimed per round.
 const BATCH: u64 = 64;
 /// How often the worker looks for retries that came due, when no write
@@ -207,7 +211,8 @@ impl Deliverer {
 
     /// Claims what is due and sends it; returns how many were sent.
     pub async fn round(&self) -> Result<usize, AppError> {
-        let claimed = claim(&self.inner.db, BATCH).await?;
+        let lease = lease(self.inner.sender.hooks.settings.timeout);
+        let claimed = claim(&self.inner.db, BATCH, lease).await?;
         if claimed.is_empty() {
             return Ok(0);
         }
@@ -415,15 +420,16 @@ fn describe(err: &reqwest::Error) -> String {
 }
 
 /// Takes up to `limit` due deliveries of enabled subscriptions for
-/// [`LEASE`]. On PostgreSQL, rows another instance is claiming are skipped
+/// `lease`. On PostgreSQL, rows another instance is claiming are skipped
 /// (`FOR UPDATE SKIP LOCKED`).
 async fn claim(
     db: &DatabaseConnection,
     limit: u64,
+    lease: StdDuration,
 ) -> Result<Vec<webhook_delivery::Model>, AppError> {
     use webhook_delivery::Column as D;
     let now = Utc::now();
-    let lease = now + Duration::from_std(LEASE).unwrap_or(Duration::minutes(2));
+    let lease = now + Duration::from_std(lease).unwrap_or(Duration::minutes(2));
     let enabled = Query::select()
         .column(webhook::Column::Id)
         .from(webhook::Entity)

@@ -8,11 +8,10 @@
 //! what fell due while the service was down that long still fires; what was
 //! overdue before anyone subscribed does not flood a new receiver.
 
-use std::collections::HashSet;
 use std::time::Duration as StdDuration;
 
 use chrono::{Duration, Utc};
-use entity::{webhook, webhook_event};
+use entity::webhook;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
@@ -115,20 +114,9 @@ async fn scan_owner(
     if due.is_empty() {
         return Ok(0);
     }
-    // Most items fired on an earlier scan: look their keys up at once
-    // rather than trying to insert each again.
-    let mut already: HashSet<String> = HashSet::new();
-    for keys in due.chunks(500) {
-        let found: Vec<Option<String>> = owner
-            .find::<webhook_event::Entity>()
-            .select_only()
-            .column(webhook_event::Column::DedupeKey)
-            .filter(webhook_event::Column::DedupeKey.is_in(keys.iter().map(|(_, k, _)| k.clone())))
-            .into_tuple()
-            .all(db)
-            .await?;
-        already.extend(found.into_iter().flatten());
-    }
+    // Most items fired on an earlier scan.
+    let keys: Vec<String> = due.iter().map(|(_, key, _)| key.clone()).collect();
+    let already = outbox::already_emitted(db, owner, &keys).await?;
     due.retain(|(_, key, _)| !already.contains(key));
     if due.is_empty() {
         return Ok(0);

@@ -6,9 +6,11 @@
 
 use chrono::{DateTime, Utc};
 use entity::{webhook, webhook_delivery, webhook_event};
+use std::collections::HashSet;
+
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-    TryInsertResult,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set, TryInsertResult,
 };
 use serde::Serialize;
 use tokio::sync::Notify;
@@ -128,6 +130,38 @@ pub async fn emit_to<T: Serialize>(
 ) -> Result<Option<Uuid>, AppError> {
     let hooks = vec![owner.get::<webhook::Entity>(db, webhook_id).await?];
     insert(db, owner, kind, data, None, &hooks).await
+}
+
+/// Whether any enabled subscription wants `kind`: work done only to emit
+/// an event is skipped otherwise.
+pub async fn wanted(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    kind: EventType,
+) -> Result<bool, AppError> {
+    Ok(!subscribers(db, owner, kind).await?.is_empty())
+}
+
+/// Which of `keys` ([`emit_once`]) were used already: looked up together,
+/// rather than trying to record each again.
+pub async fn already_emitted(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    keys: &[String],
+) -> Result<HashSet<String>, AppError> {
+    let mut used = HashSet::new();
+    for chunk in keys.chunks(500) {
+        let found: Vec<Option<String>> = owner
+            .find::<webhook_event::Entity>()
+            .select_only()
+            .column(webhook_event::Column::DedupeKey)
+            .filter(webhook_event::Column::DedupeKey.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        used.extend(found.into_iter().flatten());
+    }
+    Ok(used)
 }
 
 /// The enabled subscriptions that want `kind`.

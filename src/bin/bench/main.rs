@@ -12,9 +12,12 @@
 //!   connections; one table of requests/s, p50, p99, errors and the server's
 //!   peak RSS, beside the targets. `bench/load.sh` runs it on SQLite and
 //!   PostgreSQL at 10,000 and 100,000 contacts.
+//! - `bench webhooks`: events delivered to a receiver on loopback, as
+//!   deliveries/s and end-to-end latency.
 
 mod load;
 mod scenarios;
+mod webhooks;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -40,6 +43,9 @@ enum Mode {
     Scenarios(scenarios::Args),
     /// The release server as its own process, driven by wrk.
     Load(load::Args),
+    /// Webhook deliveries to a receiver on loopback: deliveries/s and
+    /// end-to-end latency.
+    Webhooks(webhooks::Args),
 }
 
 #[actix_web::main]
@@ -49,6 +55,7 @@ async fn main() -> anyhow::Result<()> {
         None => scenarios::run(cli.scenarios).await,
         Some(Mode::Scenarios(args)) => scenarios::run(args).await,
         Some(Mode::Load(args)) => load::run(args).await,
+        Some(Mode::Webhooks(args)) => webhooks::run(args).await,
     }
 }
 

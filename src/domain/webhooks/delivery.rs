@@ -250,11 +250,13 @@ impl Deliverer {
                 .collect();
             let this = self.clone();
             tasks.spawn(async move {
+                let mut outcomes = Vec::with_capacity(batch.len());
                 for (delivery, event) in batch {
                     let outcome = this.inner.sender.send(&hook, &event).await;
-                    if let Err(err) = this.record(&hook, &delivery, outcome).await {
-                        tracing::warn!(error = %err, delivery_id = %delivery.id, "recording a webhook attempt failed");
-                    }
+                    outcomes.push((delivery, outcome));
+                }
+                if let Err(err) = this.record(&hook, outcomes).await {
+                    tracing::warn!(error = %err, webhook_id = %hook.id, "recording webhook attempts failed");
                 }
             });
         }
@@ -262,129 +264,120 @@ impl Deliverer {
         Ok(count)
     }
 
-    /// Writes an attempt's outcome: the delivery's state and log, and the
-    /// subscription's run of failures (which may disable it).
+    /// Writes the outcomes of a subscription's attempts, in one transaction:
+    /// each delivery's state and log, and the subscription's run of failures
+    /// (which may disable it).
     async fn record(
         &self,
         hook: &webhook::Model,
-        delivery: &webhook_delivery::Model,
-        outcome: Outcome,
+        outcomes: Vec<(webhook_delivery::Model, Outcome)>,
     ) -> Result<(), AppError> {
         let settings = &self.inner.sender.hooks.settings;
-        let now = Utc::now();
-        let mut log = log_of(delivery);
-        let number = log.last().map_or(1, |a| a.attempt + 1);
-        log.push(Attempt {
-            attempt: number,
-            at: now,
-            status_code: outcome.status_code,
-            latency_ms: outcome.latency_ms,
-            error: outcome.error.clone(),
-        });
-        if log.len() > LOG_MAX {
-            log.drain(..log.len() - LOG_MAX);
-        }
-        let attempts = delivery.attempts + 1;
-        let (state, next) = if outcome.succeeded() {
-            (SUCCEEDED, None)
-        } else if u32::try_from(attempts).unwrap_or(u32::MAX) >= settings.max_attempts {
-            (FAILED, None)
-        } else {
-            (PENDING, Some(now + backoff(settings.retry_base, attempts)))
-        };
         let txn = crate::db::begin_write(&self.inner.db).await?;
-        webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::State, Expr::value(state))
-            .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
-            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
-            .col_expr(
-                webhook_delivery::Column::LockedUntil,
-                Expr::value(Option::<chrono::DateTime<Utc>>::None),
-            )
-            .col_expr(
-                webhook_delivery::Column::Log,
-                Expr::value(serde_json::to_string(&log).unwrap_or_else(|_| "[]".into())),
-            )
-            .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
-            .filter(webhook_delivery::Column::Id.eq(delivery.id))
-            .exec(&txn)
-            .await?;
-        if outcome.succeeded() {
-            webhook::Entity::update_many()
+        let stored = webhook::Entity::find_by_id(hook.id).one(&txn).await?;
+        let Some(stored) = stored else {
+            // Deleted meanwhile: its deliveries went with it.
+            return Ok(());
+        };
+        let mut failing_since = stored.failing_since;
+        let mut disabled: Option<String> = None;
+        let mut lines = Vec::with_capacity(outcomes.len());
+        for (delivery, outcome) in &outcomes {
+            let now = Utc::now();
+            let mut log = log_of(delivery);
+            let number = log.last().map_or(1, |a| a.attempt + 1);
+            log.push(Attempt {
+                attempt: number,
+                at: now,
+                status_code: outcome.status_code,
+                latency_ms: outcome.latency_ms,
+                error: outcome.error.clone(),
+            });
+            if log.len() > LOG_MAX {
+                log.drain(..log.len() - LOG_MAX);
+            }
+            let attempts = delivery.attempts + 1;
+            let (state, next) = if outcome.succeeded() {
+                failing_since = None;
+                (SUCCEEDED, None)
+            } else {
+                match failing_since {
+                    None => failing_since = Some(now),
+                    Some(since)
+                        if disabled.is_none()
+                            && (now - since).to_std().unwrap_or_default()
+                                >= settings.disable_after =>
+                    {
+                        disabled = Some(format!(
+                            "Disabled at {}: every attempt since {} failed (last: {}).",
+                            now.format("%Y-%m-%dT%H:%M:%SZ"),
+                            since.format("%Y-%m-%dT%H:%M:%SZ"),
+                            outcome.error.as_deref().unwrap_or("no answer"),
+                        ));
+                    }
+                    Some(_) => {}
+                }
+                if u32::try_from(attempts).unwrap_or(u32::MAX) >= settings.max_attempts {
+                    (FAILED, None)
+                } else {
+                    (PENDING, Some(now + backoff(settings.retry_base, attempts)))
+                }
+            };
+            webhook_delivery::Entity::update_many()
+                .col_expr(webhook_delivery::Column::State, Expr::value(state))
+                .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+                .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
                 .col_expr(
-                    webhook::Column::FailingSince,
+                    webhook_delivery::Column::LockedUntil,
                     Expr::value(Option::<chrono::DateTime<Utc>>::None),
                 )
-                .filter(webhook::Column::Id.eq(hook.id))
-                .filter(webhook::Column::FailingSince.is_not_null())
+                .col_expr(
+                    webhook_delivery::Column::Log,
+                    Expr::value(serde_json::to_string(&log).unwrap_or_else(|_| "[]".into())),
+                )
+                .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
+                .filter(webhook_delivery::Column::Id.eq(delivery.id))
                 .exec(&txn)
                 .await?;
-        } else {
-            let failing_since = webhook::Entity::find_by_id(hook.id)
-                .one(&txn)
-                .await?
-                .and_then(|h| h.failing_since);
-            match failing_since {
-                None => {
-                    webhook::Entity::update_many()
-                        .col_expr(webhook::Column::FailingSince, Expr::value(Some(now)))
-                        .filter(webhook::Column::Id.eq(hook.id))
-                        .exec(&txn)
-                        .await?;
-                }
-                Some(since)
-                    if (now - since).to_std().unwrap_or_default() >= settings.disable_after =>
-                {
-                    let reason = format!(
-                        "Disabled at {}: every attempt since {} failed (last: {}).",
-                        now.format("%Y-%m-%dT%H:%M:%SZ"),
-                        since.format("%Y-%m-%dT%H:%M:%SZ"),
-                        outcome.error.as_deref().unwrap_or("no answer"),
-                    );
-                    webhook::Entity::update_many()
-                        .col_expr(webhook::Column::Enabled, Expr::value(false))
-                        .col_expr(webhook::Column::DisabledReason, Expr::value(Some(reason)))
-                        .col_expr(webhook::Column::UpdatedAt, Expr::value(now))
-                        .filter(webhook::Column::Id.eq(hook.id))
-                        .filter(webhook::Column::Enabled.eq(true))
-                        .exec(&txn)
-                        .await?;
-                    tracing::warn!(webhook_id = %hook.id, "webhook disabled: its receiver kept failing");
-                }
-                Some(_) => {}
-            }
+            lines.push((delivery.id, state, number, outcome));
+        }
+        let mut change = webhook::Entity::update_many()
+            .col_expr(webhook::Column::FailingSince, Expr::value(failing_since))
+            .filter(webhook::Column::Id.eq(hook.id));
+        if let Some(reason) = &disabled {
+            change = change
+                .col_expr(webhook::Column::Enabled, Expr::value(false))
+                .col_expr(webhook::Column::DisabledReason, Expr::value(Some(reason.clone())))
+                .col_expr(webhook::Column::UpdatedAt, Expr::value(Utc::now()));
+        }
+        if failing_since != stored.failing_since || disabled.is_some() {
+            change.exec(&txn).await?;
         }
         txn.commit().await?;
-        let (delivered, retried, failed) = match state {
-            SUCCEEDED => (
-                DELIVERED.fetch_add(1, Ordering::Relaxed) + 1,
-                RETRIED.load(Ordering::Relaxed),
-                FAILED_FOR_GOOD.load(Ordering::Relaxed),
-            ),
-            PENDING => (
-                DELIVERED.load(Ordering::Relaxed),
-                RETRIED.fetch_add(1, Ordering::Relaxed) + 1,
-                FAILED_FOR_GOOD.load(Ordering::Relaxed),
-            ),
-            _ => (
-                DELIVERED.load(Ordering::Relaxed),
-                RETRIED.load(Ordering::Relaxed),
-                FAILED_FOR_GOOD.fetch_add(1, Ordering::Relaxed) + 1,
-            ),
-        };
-        tracing::info!(
-            webhook_id = %hook.id,
-            delivery_id = %delivery.id,
-            outcome = state,
-            attempt = number,
-            status_code = outcome.status_code,
-            latency_ms = outcome.latency_ms,
-            error = outcome.error.as_deref(),
-            delivered_total = delivered,
-            retried_total = retried,
-            failed_total = failed,
-            "webhook attempt"
-        );
+        if disabled.is_some() {
+            tracing::warn!(webhook_id = %hook.id, "webhook disabled: its receiver kept failing");
+        }
+        for (delivery_id, state, attempt, outcome) in lines {
+            let counter = match state {
+                SUCCEEDED => &DELIVERED,
+                PENDING => &RETRIED,
+                _ => &FAILED_FOR_GOOD,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(
+                webhook_id = %hook.id,
+                delivery_id = %delivery_id,
+                outcome = state,
+                attempt,
+                status_code = outcome.status_code,
+                latency_ms = outcome.latency_ms,
+                error = outcome.error.as_deref(),
+                delivered_total = DELIVERED.load(Ordering::Relaxed),
+                retried_total = RETRIED.load(Ordering::Relaxed),
+                failed_total = FAILED_FOR_GOOD.load(Ordering::Relaxed),
+                "webhook attempt"
+            );
+        }
         Ok(())
     }
 }

@@ -304,6 +304,17 @@ def _fix_webhook(case, label):
         body["url"] = CONTRACT_WEBHOOK_URL
 
 
+def _fix_redelivery(case):
+    """`POST /webhooks/{id}/deliveries/{delivery_id}/redeliver`: a delivery
+    of the user's, when there is one (random ids are 404s)."""
+    for hook in _ids("/webhooks"):
+        deliveries = _ids(f"/webhooks/{hook}/deliveries")
+        if deliveries:
+            case.path_parameters["id"] = hook
+            case.path_parameters["delivery_id"] = deliveries[0]
+            return
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     # At call time, not generation time: a case runs more than once (Hypothesis
@@ -312,6 +323,8 @@ def before_call(context, case, kwargs):
     label = f"{case.method.upper()} {case.operation.path}"
     if _positive(case, ParameterLocation.PATH):
         _fix_path(case)
+        if label == "POST /api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver":
+            _fix_redelivery(case)
     if _positive(case, ParameterLocation.QUERY):
         _fix_query(case)
     if _positive(case, ParameterLocation.HEADER):

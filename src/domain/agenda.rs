@@ -315,26 +315,34 @@ fn contact_reason(kind: AgendaKind, c: &contact::Model) -> String {
     }
 }
 
+/// Ids bound in one `IN (…)`: a feed may name thousands of people, more than
+/// SQLite or PostgreSQL take as parameters of one statement.
+const IDS_PER_QUERY: usize = 1000;
+
 /// The names of `ids`.
 async fn contact_refs(
     db: &impl ConnectionTrait,
     owner: Owner,
     ids: &[Uuid],
 ) -> Result<std::collections::HashMap<Uuid, String>, AppError> {
-    if ids.is_empty() {
-        return Ok(Default::default());
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(IDS_PER_QUERY) {
+        names.extend(
+            owner
+                .find::<contact::Entity>()
+                .select_only()
+                .column(contact::Column::Id)
+                .column(contact::Column::FullName)
+                .filter(contact::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<(Uuid, String)>()
+                .all(db)
+                .await?,
+        );
     }
-    Ok(owner
-        .find::<contact::Entity>()
-        .select_only()
-        .column(contact::Column::Id)
-        .column(contact::Column::FullName)
-        .filter(contact::Column::Id.is_in(ids.iter().copied()))
-        .into_tuple::<(Uuid, String)>()
-        .all(db)
-        .await?
-        .into_iter()
-        .collect())
+    Ok(names)
 }
 
 /// Events from `span.events_from` to `until`, with their attendees.

@@ -265,10 +265,11 @@ async fn the_feed_lists_every_kind_of_item_with_uids_that_stay_the_same() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
-    // Any credential reads it in the header: the session, a read token, the
-    // feed token itself.
+    // Any credential reads it in the header: the session, a read or a write
+    // token, the feed token itself.
     let (read, _) = app.api_token(&user, "read").await;
-    for credential in [t.as_str(), read.as_str(), feed.as_str()] {
+    let (write, _) = app.api_token(&user, "write").await;
+    for credential in [t.as_str(), read.as_str(), write.as_str(), feed.as_str()] {
         let (_, body, _) = events_of(app.get(FEED, credential).await).await;
         assert_eq!(body, text);
     }

@@ -64,7 +64,9 @@ pub async fn assign(
 /// Root span of every request: method, path, status and the request id, and
 /// one access-log line when the request ends. (Not the route pattern: finding
 /// it matches the path against the route patterns a second time, regular
-/// expressions included, on every request.)
+/// expressions included, on every request. Not the query string either: the
+/// calendar feed's carries a feed token, which must never reach a log;
+/// `.ci/ics_check.sh` checks the log for it.)
 pub struct RapportRootSpan;
 
 impl RootSpanBuilder for RapportRootSpan {

@@ -14,6 +14,8 @@
 
 #[path = "support/postgres.rs"]
 mod postgres;
+#[path = "support/receiver.rs"]
+mod receiver;
 #[path = "support/server.rs"]
 mod server;
 
@@ -85,22 +87,32 @@ impl Instance {
 }
 
 async fn start(db: &PostgresDatabase, name: &str, logs: &mut Vec<PathBuf>) -> Instance {
+    start_with(db, name, logs, &[]).await
+}
+
+async fn start_with(
+    db: &PostgresDatabase,
+    name: &str,
+    logs: &mut Vec<PathBuf>,
+    more: &[(&str, &str)],
+) -> Instance {
     let log = std::env::temp_dir().join(format!("rapport-instances-{}-{name}.log", Uuid::now_v7()));
     logs.push(log.clone());
-    let server = Server::spawn(
-        &[
-            ("RAPPORT_DATABASE_URL", db.url()),
-            ("RAPPORT_JWT_SECRET", JWT_SECRET.into()),
-            ("RAPPORT_RATE_LIMIT_STORE", "database".into()),
-            ("RAPPORT_API_RATE_LIMIT", API_LIMIT.to_string()),
-            ("RAPPORT_AUTH_RATE_LIMIT", "0".into()),
-            ("RAPPORT_LOGIN_RATE_LIMIT", "0".into()),
-            ("RAPPORT_LOG_FORMAT", "json".into()),
-            ("RAPPORT_WORKERS", "2".into()),
-        ],
-        &log,
-    )
-    .await;
+    let mut vars: Vec<(&str, String)> = vec![
+        ("RAPPORT_DATABASE_URL", db.url()),
+        ("RAPPORT_JWT_SECRET", JWT_SECRET.into()),
+        ("RAPPORT_RATE_LIMIT_STORE", "database".into()),
+        ("RAPPORT_API_RATE_LIMIT", API_LIMIT.to_string()),
+        ("RAPPORT_AUTH_RATE_LIMIT", "0".into()),
+        ("RAPPORT_LOGIN_RATE_LIMIT", "0".into()),
+        ("RAPPORT_LOG_FORMAT", "json".into()),
+        ("RAPPORT_WORKERS", "2".into()),
+    ];
+    for (key, value) in more {
+        vars.retain(|(k, _)| k != key);
+        vars.push((key, value.to_string()));
+    }
+    let server = Server::spawn(&vars, &log).await;
     Instance {
         server,
         client: client(),
@@ -330,6 +342,73 @@ async fn two_instances_on_one_postgres_lose_nothing_recompute_once_and_share_lim
 
     drop(a);
     drop(b);
+    for log in logs {
+        let _ = std::fs::remove_file(log);
+    }
+}
+
+/// Both instances deliver webhooks from the same outbox: every event
+/// arrives, and none twice (each delivery is claimed by one instance,
+/// `FOR UPDATE SKIP LOCKED`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_deliver_each_webhook_event_once() {
+    let Ok(server_url) = std::env::var("TEST_POSTGRES_URL") else {
+        eprintln!("TEST_POSTGRES_URL is not set: two instances need PostgreSQL; skipped");
+        return;
+    };
+    let db = PostgresDatabase::create(&server_url, "rapport_instances").await;
+    let mut logs = Vec::new();
+    let hooks = [
+        ("RAPPORT_API_RATE_LIMIT", "0"),
+        ("RAPPORT_WEBHOOKS_ALLOW_HTTP", "127.0.0.1"),
+        ("RAPPORT_WEBHOOKS_ALLOW_NETWORKS", "127.0.0.0/8"),
+    ];
+    let a = start_with(&db, "hooks-a", &mut logs, &hooks).await;
+    let b = start_with(&db, "hooks-b", &mut logs, &hooks).await;
+    let token = register(&a).await;
+    let receiver = receiver::Receiver::start(0, None).await;
+    a.post(
+        "/api/v1/webhooks",
+        &token,
+        json!({"url": receiver.url, "event_types": ["contact.created"]}),
+    )
+    .await;
+    const EVENTS: usize = 100;
+    let mut writes = Vec::new();
+    for i in 0..EVENTS {
+        let instance = if i % 2 == 0 { &a } else { &b };
+        writes.push(instance.post(
+            "/api/v1/contacts",
+            &token,
+            json!({"full_name": format!("Person {i}")}),
+        ));
+    }
+    for write in writes {
+        write.await;
+    }
+    receiver.wait_for(EVENTS).await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let all = receiver.all();
+    let mut ids: Vec<&String> = all.iter().map(|r| &r.headers["webhook-id"]).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), EVENTS, "every event arrives");
+    assert_eq!(all.len(), EVENTS, "and none twice");
+    let attempts: usize = logs
+        .iter()
+        .map(|log| {
+            std::fs::read_to_string(log)
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| line.contains("\"webhook attempt\""))
+                .count()
+        })
+        .sum();
+    assert_eq!(
+        attempts, EVENTS,
+        "one attempt per event across both instances"
+    );
+    drop((a, b));
     for log in logs {
         let _ = std::fs::remove_file(log);
     }

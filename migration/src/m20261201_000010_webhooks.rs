@@ -11,9 +11,25 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
 use crate::m20261121_000002_create_contacts_and_interactions::{index, owner_fk};
+use crate::m20261122_000003_sqlite_planner_statistics::write_statistics;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
+
+/// What SQLite's planner should assume of the new indexes (see migration
+/// 000003): a few subscriptions per owner, many events and deliveries, most
+/// of them delivered.
+#[rustfmt::skip]
+const STATS: &[(&str, &str, &str)] = &[
+    ("webhooks", "sqlite_autoindex_webhooks_1", "1000 1"),
+    ("webhooks", "idx_webhooks_owner_created", "1000 2 1 1"),
+    ("webhook_events", "sqlite_autoindex_webhook_events_1", "1000000 1"),
+    ("webhook_events", "idx_webhook_events_dedupe", "1000000 1000 1"),
+    ("webhook_deliveries", "sqlite_autoindex_webhook_deliveries_1", "1000000 1"),
+    ("webhook_deliveries", "idx_webhook_deliveries_due", "1000000 300000 1"),
+    ("webhook_deliveries", "idx_webhook_deliveries_webhook", "1000000 5000 1 1"),
+    ("webhook_deliveries", "idx_webhook_deliveries_event", "1000000 2"),
+];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -140,7 +156,8 @@ impl MigrationTrait for Migration {
                 D::Table,
                 vec![D::EventId.into_iden()],
             ))
-            .await
+            .await?;
+        write_statistics(manager, STATS).await
     }
 }
 

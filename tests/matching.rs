@@ -20,8 +20,8 @@ const TARGET: f64 = 0.90;
 
 /// What the engine reaches today over the sets in the repository, less a
 /// little: a change that drops below is a regression.
-const RECALL_FLOOR: f64 = 0.73;
-const PRECISION_FLOOR: f64 = 0.52;
+const RECALL_FLOOR: f64 = 0.74;
+const PRECISION_FLOOR: f64 = 0.54;
 
 fn sets_in(folder: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)

@@ -530,6 +530,36 @@ mod builtin {
     }
 
     #[test]
+    fn interests_meet_across_genres_words_and_languages() {
+        let interests = |n: u128, holder: Holder, tags: &[&str]| Item {
+            id: Uuid::from_u128(n),
+            holder,
+            facet: Facet::Interests,
+            text: String::new(),
+            tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+        };
+        let network = Network::build_with(
+            vec![
+                interests(1, ME, &["sci-fi novels", "bouldering", "mystery novels"]),
+                interests(2, contact(1), &["science fiction"]),
+                interests(3, contact(2), &["Klettern"]),
+                interests(4, contact(3), &["Scandi crime"]),
+                interests(5, contact(4), &["jazz"]),
+            ],
+            Lexicon::builtin(),
+        );
+        let met: Vec<Holder> = network
+            .intersections()
+            .iter()
+            .map(|found| Holder::Contact(found.contact_id))
+            .collect();
+        for someone in [contact(1), contact(2), contact(3)] {
+            assert!(met.contains(&someone), "{someone:?} in {met:?}");
+        }
+        assert!(!met.contains(&contact(4)), "{met:?}");
+    }
+
+    #[test]
     fn generic_words_tie_nothing_together() {
         let n = builtin(&[
             (ME, GOAL, "Find a better point-of-sale system"),

@@ -347,7 +347,10 @@ impl Deliverer {
         if let Some(reason) = &disabled {
             change = change
                 .col_expr(webhook::Column::Enabled, Expr::value(false))
-                .col_expr(webhook::Column::DisabledReason, Expr::value(Some(reason.clone())))
+                .col_expr(
+                    webhook::Column::DisabledReason,
+                    Expr::value(Some(reason.clone())),
+                )
                 .col_expr(webhook::Column::UpdatedAt, Expr::value(Utc::now()));
         }
         if failing_since != stored.failing_since || disabled.is_some() {

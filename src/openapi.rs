@@ -36,7 +36,7 @@ use crate::routes;
             answer `{\"data\": [...], \"next_cursor\": ...}`. `PATCH` is JSON Merge Patch. \
             Errors are `application/problem+json` with a stable `code`. Authenticate with \
             `Authorization: Bearer <token>`: an access token from `/auth/login`, or a \
-            personal API token from `/tokens`.",
+            personal API token from `/tokens`. `HEAD` is answered wherever `GET` is.",
         license(name = "MIT", identifier = "MIT"),
         version = env!("CARGO_PKG_VERSION"),
     ),
@@ -80,7 +80,30 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     FreshnessHeaders.modify(&mut api);
     let mut doc = serde_json::to_value(&api).expect("the document serialises");
     input_rules::apply(&mut doc);
+    public_operations_need_nothing(&mut doc);
+    // Relative: the document describes the server that serves it.
+    doc["servers"] =
+        serde_json::json!([{"url": "/", "description": "The server that serves this document."}]);
     serde_json::from_value(doc).expect("the rules keep the document well formed")
+}
+
+/// `security: [{}]` (what utoipa writes for `security(())`) reads as "one
+/// requirement, empty" and makes client generators ask for credentials;
+/// `[]` says a public operation needs none.
+fn public_operations_need_nothing(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for item in paths.values_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in item.values_mut() {
+            if operation["security"] == serde_json::json!([{}]) {
+                operation["security"] = serde_json::json!([]);
+            }
+        }
+    }
 }
 
 pub fn spec_json() -> Result<String, serde_json::Error> {

@@ -6,7 +6,6 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::http::header;
 use actix_web::middleware::{Compress, DefaultHeaders, from_fn};
@@ -22,6 +21,7 @@ use crate::domain::context::Domain;
 use crate::domain::intersections::cache::NetworkCache;
 use crate::domain::webhooks::Webhooks;
 use crate::domain::webhooks::delivery::Deliverer;
+use crate::http::cors;
 use crate::http::extract::path_config;
 use crate::http::fallback::{self, RouteTable};
 use crate::http::rate_limit::{self, RateLimiter};
@@ -125,9 +125,11 @@ impl Application {
                 .default_service(web::to(fallback::not_matched))
                 .wrap(Compress::default())
                 .wrap(security_headers())
-                .wrap(cors(&cors_origins))
+                .wrap(cors::policy(&cors_origins))
+                .wrap(from_fn(cors::refusals_as_problems))
                 .wrap(TracingLogger::<RapportRootSpan>::new())
                 .wrap(from_fn(request_id::assign))
+                .wrap(from_fn(cors::head_as_get))
         })
         // Slow or stalled clients cannot hold a worker's connection forever.
         .client_request_timeout(Duration::from_secs(10))
@@ -185,31 +187,6 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let _ = interrupt.await;
     tracing::info!("shutting down: draining in-flight requests");
-}
-
-fn cors(origins: &[String]) -> Cors {
-    let cors = Cors::default()
-        .allowed_methods(["GET", "POST", "PATCH", "DELETE"])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
-            request_id::HEADER,
-        ])
-        .expose_headers([
-            header::ETAG,
-            header::RETRY_AFTER,
-            header::LOCATION,
-            request_id::HEADER,
-        ])
-        .max_age(3600);
-    if origins.iter().any(|o| o == "*") {
-        return cors.allow_any_origin();
-    }
-    origins
-        .iter()
-        .fold(cors, |cors, origin| cors.allowed_origin(origin))
 }
 
 /// On every response: browsers must not guess a type other than the one

@@ -101,7 +101,14 @@ fn bearer(req: &HttpRequest) -> Result<String, AppError> {
         .map_err(|_| AppError::unauthorized("invalid_token", "Malformed Authorization header."))?;
     let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
     let token = token.trim();
-    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+    if scheme.eq_ignore_ascii_case("bearer") && token.is_empty() {
+        return Err(AppError::unauthorized(
+            "invalid_token",
+            "The bearer token is empty (`Authorization: Bearer ` with nothing after it: a \
+             variable that was never set?).",
+        ));
+    }
+    if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(AppError::unauthorized(
             "invalid_token",
             "The Authorization header must use the Bearer scheme.",

@@ -144,7 +144,34 @@ fn data_error(path: String, message: &str) -> AppError {
         let name = rest.split('`').next().unwrap_or_default();
         return AppError::Validation(vec![FieldError::new(join_path(&path, name), "is required")]);
     }
+    if let Some(expected) = expected_time_format(&path, message) {
+        return AppError::Validation(vec![FieldError::new(path, expected)]);
+    }
     AppError::Validation(vec![FieldError::new(path, message)])
+}
+
+/// chrono's parse errors say what went wrong, not what was expected: for a
+/// date or a time, say the format. Times are the fields named `…_at`; other
+/// fields that chrono parses are dates.
+fn expected_time_format(path: &str, message: &str) -> Option<String> {
+    const CHRONO: [&str; 7] = [
+        "input is out of range",
+        "no possible date and time matching input",
+        "input is not enough for unique date and time",
+        "input contains invalid characters",
+        "premature end of input",
+        "trailing input",
+        "bad or unsupported format string",
+    ];
+    if !CHRONO.contains(&message) {
+        return None;
+    }
+    let field = path.rsplit('.').next().unwrap_or(path);
+    Some(if field.ends_with("_at") {
+        format!("{message}: expected an RFC 3339 date-time such as 2026-11-21T09:30:00Z")
+    } else {
+        format!("{message}: expected a date as YYYY-MM-DD, such as 2026-11-21")
+    })
 }
 
 fn join_path(parent: &str, name: &str) -> String {

@@ -77,7 +77,18 @@ pub async fn not_matched(
     req: HttpRequest,
     routes: web::Data<RouteTable>,
 ) -> Result<HttpResponse, AppError> {
-    Err(match routes.allowed(req.path()) {
+    let path = req.path();
+    if path.contains("//") {
+        return Err(AppError::NotFound(format!(
+            "No route matches {path}: it has an empty segment (an id left out, or a variable \
+             that was never set?)."
+        )));
+    }
+    Err(match routes.allowed(path) {
+        // The method is allowed: the path only looks like the route.
+        Some(allow) if allow.split(", ").any(|m| m == req.method().as_str()) => {
+            AppError::NotFound(format!("No route matches {path}."))
+        }
         Some(allow) => AppError::MethodNotAllowed { allow },
         None => AppError::NotFound(format!("No route matches {}.", req.path())),
     })

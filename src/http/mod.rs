@@ -3,6 +3,7 @@
 //! rate limiting, and the fallback that tells 404 from 405.
 
 pub mod conditional;
+pub mod cors;
 pub mod extract;
 pub mod fallback;
 pub mod freshness;

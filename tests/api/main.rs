@@ -22,6 +22,7 @@ mod goals;
 mod health;
 mod imports;
 mod insights;
+mod integrators;
 mod interactions;
 mod intersections;
 mod limits;

@@ -1,0 +1,216 @@
+//! What integrators and browser front ends rely on beyond the resources:
+//! CORS that exposes every header a client reads and refuses in problem+json,
+//! HEAD wherever GET, errors that say what to do, a spec that asks no
+//! credentials of public operations.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{AppOptions, assert_problem, error_fields, spawn_app, spawn_app_with};
+
+const FRONT_END: &str = "https://app.example.com";
+
+#[tokio::test]
+async fn a_configured_origin_gets_every_header_a_client_reads() {
+    let app = spawn_app_with(AppOptions {
+        env: vec![("RAPPORT_CORS_ORIGINS", FRONT_END.to_string())],
+        ..Default::default()
+    })
+    .await;
+    let user = app.register().await;
+    let preflight = app
+        .request(Method::OPTIONS, "/api/v1/contacts", None)
+        .header("Origin", FRONT_END)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization, content-type, idempotency-key, if-match, prefer",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        FRONT_END
+    );
+    let res = app
+        .request(Method::POST, "/api/v1/contacts", Some(&user.access_token))
+        .header("Origin", FRONT_END)
+        .header("Idempotency-Key", "cors-1")
+        .json(&json!({"full_name": "Ada"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let exposed = res.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase();
+    for header in [
+        "etag",
+        "location",
+        "retry-after",
+        "x-request-id",
+        "idempotent-replayed",
+        "content-disposition",
+        "intersections-stale",
+        "preference-applied",
+    ] {
+        assert!(exposed.contains(header), "{header} not in {exposed}");
+    }
+}
+
+#[tokio::test]
+async fn an_origin_not_configured_is_refused_in_problem_json() {
+    // No RAPPORT_CORS_ORIGINS: no origin may call from a browser.
+    let app = spawn_app().await;
+    let res = app
+        .request(Method::OPTIONS, "/api/v1/contacts", None)
+        .header("Origin", FRONT_END)
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "{:?}",
+        res.headers()
+    );
+    let problem = assert_problem(res, 403, "origin_not_allowed").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("RAPPORT_CORS_ORIGINS")
+    );
+}
+
+#[tokio::test]
+async fn head_is_answered_wherever_get_is() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    for (path, token) in [
+        ("/openapi.json", None),
+        ("/health/live", None),
+        ("/api/v1/contacts", Some(user.access_token.as_str())),
+        ("/api/v1/me", Some(user.access_token.as_str())),
+    ] {
+        let get = app.request(Method::GET, path, token).send().await.unwrap();
+        let head = app.request(Method::HEAD, path, token).send().await.unwrap();
+        assert_eq!(head.status(), get.status(), "HEAD {path}");
+        assert_eq!(
+            head.headers().get("content-type"),
+            get.headers().get("content-type"),
+            "HEAD {path}"
+        );
+        assert!(
+            head.bytes().await.unwrap().is_empty(),
+            "HEAD {path} has a body"
+        );
+    }
+    let docs = app
+        .request(Method::HEAD, "/docs", None)
+        .send()
+        .await
+        .unwrap();
+    assert!(docs.status().is_redirection(), "{}", docs.status());
+    // Where GET is not answered, neither is HEAD: 405 with what is allowed.
+    let res = app
+        .request(Method::HEAD, "/api/v1/auth/login", None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn date_and_time_errors_name_the_expected_format() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let ada = app.contact(t, json!({"full_name": "Ada"})).await;
+    let res = app
+        .post(
+            "/api/v1/interactions",
+            Some(t),
+            &json!({"occurred_at": "2026-12-08", "kind": "call", "contact_ids": [ada["id"]]}),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["occurred_at"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected an RFC 3339 date-time such as 2026-11-21T09:30:00Z"),
+        "{problem}"
+    );
+    let res = app
+        .patch(
+            &format!("/api/v1/contacts/{}", ada["id"].as_str().unwrap()),
+            t,
+            &json!({"next_step": "Call", "next_step_due": "12/08/2026"}),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["next_step_due"]);
+    assert!(
+        problem["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expected a date as YYYY-MM-DD"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_token_and_an_empty_path_segment_say_so() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let res = app
+        .request(Method::GET, "/api/v1/contacts", None)
+        .header("Authorization", "Bearer ")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(res, 401, "invalid_token").await;
+    assert!(
+        problem["detail"].as_str().unwrap().contains("empty"),
+        "{problem}"
+    );
+    // `POST $API/contacts/$KEEP/merge` with $KEEP unset.
+    let res = app
+        .post(
+            "/api/v1/contacts//merge",
+            Some(&user.access_token),
+            &json!({"from": []}),
+        )
+        .await;
+    let problem = assert_problem(res, 404, "not_found").await;
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("empty segment"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn public_operations_need_no_credentials_in_the_spec() {
+    let app = spawn_app().await;
+    let res = app
+        .request(Method::GET, "/openapi.json", None)
+        .send()
+        .await
+        .unwrap();
+    let spec: Value = res.json().await.unwrap();
+    assert_eq!(spec["servers"][0]["url"], "/");
+    for path in ["/api/v1/auth/register", "/api/v1/auth/login"] {
+        assert_eq!(spec["paths"][path]["post"]["security"], json!([]), "{path}");
+    }
+    assert_eq!(spec["security"], json!([{"bearer": []}]));
+    assert!(!spec.to_string().contains("\"security\":[{}]"));
+}

@@ -41,6 +41,9 @@ def blocks(lines):
                 i += 1
             if i == len(lines):
                 sys.exit(f"README.md:{fence_at + 1}: unclosed code block")
+            if lang in ("bash", "shell", "console", "zsh", "shell-session"):
+                # Would otherwise go unchecked; the README writes every shell block as sh.
+                sys.exit(f"README.md:{fence_at + 1}: a ```{lang} block: write it as ```sh")
             if lang == "sh":
                 yield fence_at + 2, heading, body, marked
             elif marked:

@@ -81,6 +81,9 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     let mut doc = serde_json::to_value(&api).expect("the document serialises");
     input_rules::apply(&mut doc);
     public_operations_need_nothing(&mut doc);
+    page_items_by_reference(&mut doc);
+    header_parameters_are_strings(&mut doc);
+    sort_values_have_names(&mut doc);
     // Relative: the document describes the server that serves it.
     doc["servers"] =
         serde_json::json!([{"url": "/", "description": "The server that serves this document."}]);
@@ -103,6 +106,78 @@ fn public_operations_need_nothing(doc: &mut serde_json::Value) {
                 operation["security"] = serde_json::json!([]);
             }
         }
+    }
+}
+
+/// utoipa inlines the item schema of a generic `Page<T>`; generators then
+/// make one class per page (`PageContactDataItem`…). Each `Page_T` lists
+/// `$ref: T` instead (the component is added when no route names it).
+fn page_items_by_reference(doc: &mut serde_json::Value) {
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    let pages: Vec<String> = schemas
+        .keys()
+        .filter(|name| name.starts_with("Page_"))
+        .cloned()
+        .collect();
+    for page in pages {
+        let item = page.trim_start_matches("Page_").to_string();
+        let inlined = schemas[&page]["properties"]["data"]["items"].take();
+        if inlined.get("$ref").is_some() {
+            schemas[&page]["properties"]["data"]["items"] = inlined;
+            continue;
+        }
+        schemas.entry(item.clone()).or_insert(inlined);
+        schemas[&page]["properties"]["data"]["items"] =
+            serde_json::json!({"$ref": format!("#/components/schemas/{item}")});
+    }
+}
+
+/// A header is a string or absent: `Option<String>` parameters would read
+/// `string | null`, and no client can send a null header.
+fn header_parameters_are_strings(doc: &mut serde_json::Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let Some(parameters) = operation["parameters"].as_array_mut() else {
+            continue;
+        };
+        for parameter in parameters.iter_mut().filter(|p| p["in"] == "header") {
+            if parameter["schema"]["type"] == serde_json::json!(["string", "null"]) {
+                parameter["schema"]["type"] = "string".into();
+            }
+        }
+    }
+}
+
+/// Sort orders such as `-name` make generators invent names (`VALUE_3`):
+/// `x-enum-varnames` names each (`name_asc`, `name_desc`).
+fn sort_values_have_names(doc: &mut serde_json::Value) {
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    for schema in schemas.values_mut() {
+        let Some(values) = schema["enum"].as_array() else {
+            continue;
+        };
+        let values: Vec<&str> = values.iter().filter_map(|v| v.as_str()).collect();
+        if !values.iter().any(|v| v.starts_with('-')) {
+            continue;
+        }
+        let names: Vec<String> = values
+            .iter()
+            .map(|v| match v.strip_prefix('-') {
+                Some(field) => format!("{field}_desc"),
+                None => format!("{v}_asc"),
+            })
+            .collect();
+        schema["x-enum-varnames"] = serde_json::json!(names);
     }
 }
 

@@ -214,3 +214,30 @@ async fn public_operations_need_no_credentials_in_the_spec() {
     assert_eq!(spec["security"], json!([{"bearer": []}]));
     assert!(!spec.to_string().contains("\"security\":[{}]"));
 }
+
+#[tokio::test]
+async fn the_spec_names_list_items_types_headers_as_strings_and_names_sorts() {
+    let app = spawn_app().await;
+    let res = app.request(Method::GET, "/openapi.json", None).send().await.unwrap();
+    let spec: Value = res.json().await.unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    for (name, schema) in schemas.iter().filter(|(n, _)| n.starts_with("Page_")) {
+        let item = name.trim_start_matches("Page_");
+        assert_eq!(
+            schema["properties"]["data"]["items"],
+            json!({"$ref": format!("#/components/schemas/{item}")}),
+            "{name}"
+        );
+        assert!(schemas.contains_key(item), "{item}");
+    }
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "header" {
+                    assert_eq!(parameter["schema"]["type"], "string", "{method} {path}");
+                }
+            }
+        }
+    }
+    assert_eq!(schemas["ContactSort"]["x-enum-varnames"][1], "name_desc");
+}

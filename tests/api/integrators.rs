@@ -218,7 +218,11 @@ async fn public_operations_need_no_credentials_in_the_spec() {
 #[tokio::test]
 async fn the_spec_names_list_items_types_headers_as_strings_and_names_sorts() {
     let app = spawn_app().await;
-    let res = app.request(Method::GET, "/openapi.json", None).send().await.unwrap();
+    let res = app
+        .request(Method::GET, "/openapi.json", None)
+        .send()
+        .await
+        .unwrap();
     let spec: Value = res.json().await.unwrap();
     let schemas = spec["components"]["schemas"].as_object().unwrap();
     for (name, schema) in schemas.iter().filter(|(n, _)| n.starts_with("Page_")) {

@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use super::deliveries::{Attempt, FAILED, LOG_MAX, PENDING, SUCCEEDED, log_of};
 use super::policy::PolicyResolver;
-use super::{Webhooks, signing};
+use super::{Refusal, Webhooks, signing};
 use crate::error::AppError;
 
 /// How long a claim holds a delivery: longer than an attempt can take (the
@@ -104,27 +104,20 @@ impl Sender {
             latency_ms: 0,
             error: Some(error),
         };
-        let Ok(url) = reqwest::Url::parse(&hook.url) else {
-            return refused("the URL does not parse".into());
+        // Names go through the policy's resolver; the rest is vetted here.
+        let url = match self.hooks.vet(&hook.url) {
+            Ok(vetted) => vetted.url,
+            Err(Refusal::Address(ip)) => {
+                return refused(format!(
+                    "{ip} is not an address webhooks may be delivered to"
+                ));
+            }
+            Err(Refusal::PlainHttp | Refusal::NotWeb) => {
+                return refused("plain http is not allowed to this host".into());
+            }
+            Err(Refusal::Unparsable) => return refused("the URL does not parse".into()),
+            Err(refusal) => return refused(format!("the URL is refused ({refusal:?})")),
         };
-        let host = url
-            .host_str()
-            .unwrap_or_default()
-            .trim_matches(['[', ']'])
-            .to_ascii_lowercase();
-        let settings = &self.hooks.settings;
-        if url.scheme() != "https" && !settings.allow_http_hosts.contains(&host) {
-            return refused("plain http is not allowed to this host".into());
-        }
-        // Names go through the policy's resolver; addresses written in the
-        // URL never reach a resolver, so they are checked here.
-        if let Ok(ip) = host.parse::<std::net::IpAddr>()
-            && !self.hooks.policy.allows(ip)
-        {
-            return refused(format!(
-                "{ip} is not an address webhooks may be delivered to"
-            ));
-        }
         let now = Utc::now();
         let timestamp = now.timestamp();
         let id = event.id.to_string();

@@ -283,6 +283,30 @@ fn store_types(types: &[EventType]) -> String {
     serde_json::to_string(&names).unwrap_or_else(|_| "[]".into())
 }
 
+/// A target that passed [`Webhooks::vet`].
+pub struct Vetted {
+    pub url: reqwest::Url,
+    /// Lower case, without an IPv6 address's brackets.
+    pub host: String,
+    /// The host, when it is an address (allowed by the policy).
+    pub ip: Option<IpAddr>,
+}
+
+/// Why a target is refused before any name is resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Unparsable,
+    NoHost,
+    /// `http` to a host the configuration does not allow it to.
+    PlainHttp,
+    /// Neither `https` nor `http`.
+    NotWeb,
+    Credentials,
+    Fragment,
+    /// An address the policy refuses.
+    Address(IpAddr),
+}
+
 /// What deciding where webhooks may go needs: the configuration and the
 /// address policy made from it.
 pub struct Webhooks {
@@ -296,51 +320,67 @@ impl Webhooks {
         Self { settings, policy }
     }
 
+    /// What can be said of a target without resolving a name: the same
+    /// rules at creation ([`Webhooks::check_url`]) and at every attempt
+    /// ([`delivery::Sender::send`]).
+    pub fn vet(&self, url: &str) -> Result<Vetted, Refusal> {
+        let url = reqwest::Url::parse(url).map_err(|_| Refusal::Unparsable)?;
+        let host = url
+            .host_str()
+            .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
+            .ok_or(Refusal::NoHost)?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.settings.allow_http_hosts.contains(&host) => {}
+            "http" => return Err(Refusal::PlainHttp),
+            _ => return Err(Refusal::NotWeb),
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Refusal::Credentials);
+        }
+        if url.fragment().is_some() {
+            return Err(Refusal::Fragment);
+        }
+        // Addresses written in the URL never reach a resolver: checked here.
+        let ip = host.parse::<IpAddr>().ok();
+        if let Some(ip) = ip
+            && !self.policy.allows(ip)
+        {
+            return Err(Refusal::Address(ip));
+        }
+        Ok(Vetted { url, host, ip })
+    }
+
     /// Checks a target URL: a web URL, `https` unless its host is allowed
     /// plain `http`, no credentials, and not an address the policy refuses
     /// (a name is resolved: one that resolves only to refused addresses is
     /// refused; one that does not resolve now is accepted and checked again
     /// at each delivery).
     pub async fn check_url(&self, v: &mut Validator, url: &str) {
-        let parsed = match reqwest::Url::parse(url) {
-            Ok(parsed) => parsed,
-            Err(_) => return v.error("url", "must be an absolute https URL"),
-        };
-        let Some(host) = parsed
-            .host_str()
-            .map(|h| h.trim_matches(['[', ']']).to_ascii_lowercase())
-        else {
-            return v.error("url", "must name a host");
-        };
-        match parsed.scheme() {
-            "https" => {}
-            "http" if self.settings.allow_http_hosts.contains(&host) => {}
-            "http" => {
-                return v.error(
-                    "url",
-                    "must use https (plain http only to hosts the service's configuration allows)",
-                );
+        let (parsed, host) = match self.vet(url) {
+            Ok(Vetted { ip: Some(_), .. }) => return,
+            Ok(Vetted {
+                url,
+                host,
+                ip: None,
+            }) => (url, host),
+            Err(refusal) => {
+                let message = match refusal {
+                    Refusal::Unparsable => "must be an absolute https URL",
+                    Refusal::NoHost => "must name a host",
+                    Refusal::PlainHttp => {
+                        "must use https (plain http only to hosts the service's configuration allows)"
+                    }
+                    Refusal::NotWeb => "must be an https URL",
+                    Refusal::Credentials => {
+                        "must not hold credentials; use the signature to authenticate"
+                    }
+                    Refusal::Fragment => "must not have a fragment",
+                    Refusal::Address(_) => "is a private, loopback, link-local or reserved address",
+                };
+                return v.error("url", message);
             }
-            _ => return v.error("url", "must be an https URL"),
-        }
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return v.error(
-                "url",
-                "must not hold credentials; use the signature to authenticate",
-            );
-        }
-        if parsed.fragment().is_some() {
-            return v.error("url", "must not have a fragment");
-        }
-        if let Ok(ip) = host.parse::<IpAddr>() {
-            if !self.policy.allows(ip) {
-                v.error(
-                    "url",
-                    "is a private, loopback, link-local or reserved address",
-                );
-            }
-            return;
-        }
+        };
         let port = parsed.port_or_known_default().unwrap_or(443);
         let lookup = tokio::net::lookup_host((host.as_str(), port));
         if let Ok(Ok(found)) = tokio::time::timeout(StdDuration::from_secs(2), lookup).await {

@@ -155,6 +155,17 @@ async fn targets_that_are_not_public_https_are_refused_at_creation() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // At most 20 event types, as sent.
+    let res = app
+        .post(
+            "/api/v1/webhooks",
+            Some(t),
+            &json!({"url": "https://93.184.215.14/hook", "enabled": false,
+                    "event_types": vec!["contact.created"; 21]}),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    assert_eq!(error_fields(&problem), ["event_types"]);
     // A public https target is accepted (disabled: nothing is sent to it).
     let res = app
         .post(

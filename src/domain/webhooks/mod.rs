@@ -43,6 +43,9 @@ pub const MAX_WEBHOOKS: u64 = 20;
 /// How long the secret before a rotation keeps signing.
 pub const ROTATION_GRACE_HOURS: i64 = 24;
 const URL_MAX: usize = 2000;
+/// Event types one subscription may list (as many as there are; the spec's
+/// `maxItems`).
+const EVENT_TYPES_MAX: usize = 20;
 const DESCRIPTION_MAX: usize = 500;
 
 /// What happened. Resource events carry the resource as the API shows it
@@ -276,6 +279,17 @@ pub(crate) fn stored_types(json: &str) -> Vec<EventType> {
         .collect()
 }
 
+/// Refuses a list longer than the spec allows (repeats included: a list is
+/// checked as sent).
+fn check_types(v: &mut Validator, types: &[EventType]) {
+    if types.len() > EVENT_TYPES_MAX {
+        v.error(
+            "event_types",
+            format!("at most {EVENT_TYPES_MAX} event types"),
+        );
+    }
+}
+
 fn store_types(types: &[EventType]) -> String {
     let mut names: Vec<&str> = types.iter().map(|t| t.as_str()).collect();
     names.sort_unstable();
@@ -428,6 +442,7 @@ pub async fn prepare(
     let url = v.text("url", &input.url, URL_MAX);
     hooks.check_url(&mut v, &url).await;
     let description = v.optional_text("description", input.description.as_deref(), DESCRIPTION_MAX);
+    check_types(&mut v, &input.event_types);
     v.finish()?;
     let now = Utc::now();
     Ok(webhook::Model {
@@ -504,7 +519,9 @@ pub async fn update(
         next.url = v.text("url", &url, URL_MAX);
     }
     if let Some(types) = patch.event_types {
-        next.event_types = store_types(&types.unwrap_or_default());
+        let types = types.unwrap_or_default();
+        check_types(&mut v, &types);
+        next.event_types = store_types(&types);
     }
     if let Some(description) = patch.description {
         next.description = v.optional_text("description", description.as_deref(), DESCRIPTION_MAX);

@@ -1,0 +1,161 @@
+// The scenario with @hey-api/openapi-ts's SDK (its bundled fetch client).
+import { client } from "../gen/hey-api/client.gen";
+import { formDataBodySerializer } from "../gen/hey-api/client";
+import {
+  createContact,
+  getAgenda,
+  getContact,
+  getExport,
+  import_,
+  listContacts,
+  register,
+  searchEverything,
+  updateContact,
+  type Contact,
+  type Export,
+  type ImportReport,
+  type Problem,
+} from "../gen/hey-api";
+import { baseUrl, check, email, equal, example, main, password, problem, step } from "./common";
+
+main("hey-api", async () => {
+  let token = "";
+  client.setConfig({ baseUrl, auth: () => token });
+
+  await step("register", async () => {
+    const { data, response } = await register({
+      body: { email: email("hey-api"), password, name: "Ada Lovelace" },
+    });
+    equal(response.status, 201, "register status");
+    check(data, "a session");
+    token = data.access_token;
+    equal(data.user.name, "Ada Lovelace", "user.name");
+  });
+
+  let grace: Contact | undefined;
+  let etag = "";
+  const key = `create-grace-${Date.now()}`;
+  const grace_body = { full_name: "Grace Hopper", emails: ["grace@example.com"], company: "Remington Rand" };
+
+  await step("create a contact with an Idempotency-Key", async () => {
+    const { data, response } = await createContact({ headers: { "Idempotency-Key": key }, body: grace_body });
+    equal(response.status, 201, "create status");
+    check(data, "a contact");
+    grace = data;
+    etag = response.headers.get("ETag") ?? "";
+    check(etag, "an ETag");
+    check(response.headers.get("Idempotent-Replayed") !== "true", "not replayed the first time");
+  });
+
+  await step("the same create again is replayed", async () => {
+    const { data, response } = await createContact({ headers: { "Idempotency-Key": key }, body: grace_body });
+    equal(response.status, 201, "replayed status");
+    equal(response.headers.get("Idempotent-Replayed"), "true", "Idempotent-Replayed");
+    equal(data?.id, grace?.id, "replayed id");
+  });
+
+  await step("read it", async () => {
+    check(grace, "created");
+    const { data, response } = await getContact({ path: { id: grace.id } });
+    check(data, "a contact");
+    equal(data.full_name, "Grace Hopper", "full_name");
+    equal(data.emails[0], "grace@example.com", "emails[0]");
+    equal(response.headers.get("ETag"), etag, "ETag");
+  });
+
+  await step("update it with If-Match", async () => {
+    check(grace, "created");
+    const { data, response } = await updateContact({
+      path: { id: grace.id },
+      headers: { "If-Match": etag },
+      body: { company: "US Navy" },
+    });
+    equal(response.status, 200, "update status");
+    equal(data?.company, "US Navy", "company");
+    const fresh = response.headers.get("ETag");
+    check(fresh && fresh !== etag, "a new ETag");
+  });
+
+  await step("a stale If-Match is a 412 problem", async () => {
+    check(grace, "created");
+    const { error, response } = await updateContact({
+      path: { id: grace.id },
+      headers: { "If-Match": etag },
+      body: { company: "Remington Rand" },
+    });
+    const body: Problem | undefined = error;
+    problem(response, body, 412, "precondition_failed");
+  });
+
+  await step("an invalid contact is a 422 problem with errors[]", async () => {
+    const { error, response } = await createContact({ body: { full_name: "" } });
+    problem(response, error, 422, "validation_failed");
+    check(error?.errors?.some((e) => e.field === "full_name"), "errors[] names full_name");
+  });
+
+  await step("a missing contact is a 404 problem", async () => {
+    const { error, response } = await getContact({ path: { id: "00000000-0000-7000-8000-000000000000" } });
+    problem(response, error, 404, "not_found");
+  });
+
+  await step("list with a cursor page", async () => {
+    for (const full_name of ["Katherine Johnson", "Dorothy Vaughan"]) {
+      const { response } = await createContact({ body: { full_name } });
+      equal(response.status, 201, "create status");
+    }
+    const first = await listContacts({ query: { limit: 2, sort: "name" } });
+    check(first.data, "a page");
+    equal(first.data.data.length, 2, "first page size");
+    const cursor = first.data.next_cursor;
+    check(typeof cursor === "string", "a next_cursor");
+    const second = await listContacts({ query: { limit: 2, sort: "name", cursor } });
+    check(second.data, "a second page");
+    const names = [...first.data.data, ...second.data.data].map((c: Contact) => c.full_name);
+    equal(names.join(", "), "Dorothy Vaughan, Grace Hopper, Katherine Johnson", "names over two pages");
+    equal(second.data.next_cursor ?? null, null, "no page after the last");
+  });
+
+  await step("search and agenda", async () => {
+    const found = await searchEverything({ query: { q: "hopper" } });
+    check(found.data?.data.some((hit) => hit.id === grace?.id), "search finds Grace");
+    const agenda = await getAgenda({ query: { limit: 10 } });
+    check(agenda.data && Array.isArray(agenda.data.data), "an agenda page");
+  });
+
+  await step("export as JSON", async () => {
+    const { data, response } = await getExport({ query: { format: "json" } });
+    check((response.headers.get("content-type") ?? "").startsWith("application/json"), "JSON");
+    check(data, "an export");
+    const exported: Export = data;
+    equal(exported.contacts.length, 3, "exported contacts");
+  });
+
+  await step("export as CSV", async () => {
+    const { data, response } = await getExport({ query: { format: "csv" }, parseAs: "text" });
+    check((response.headers.get("content-type") ?? "").startsWith("text/csv"), "text/csv");
+    const csv: string | undefined = data;
+    check(csv !== undefined && csv.split(/\r?\n/)[0]?.includes("full_name"), "a CSV header row");
+    check(csv.includes("Grace Hopper"), "Grace in the CSV");
+  });
+
+  await step("export as vCard", async () => {
+    const { data, response } = await getExport({ query: { format: "vcard" }, parseAs: "text" });
+    check((response.headers.get("content-type") ?? "").startsWith("text/vcard"), "text/vcard");
+    const vcf: string | undefined = data;
+    equal(vcf?.match(/^BEGIN:VCARD/gm)?.length, 3, "vCards");
+  });
+
+  await step("import a vCard file as multipart/form-data", async () => {
+    const { data, response } = await import_({
+      query: { format: "vcard" },
+      body: { file: new Blob([example("contacts.vcf")], { type: "text/vcard" }) },
+      ...formDataBodySerializer,
+      headers: { "Content-Type": null },
+    });
+    equal(response.status, 200, "import status");
+    check(data, "an import report");
+    const report: ImportReport = data;
+    equal(report.created, 2, "created");
+    equal(report.dry_run, false, "dry_run");
+  });
+});

@@ -1,0 +1,171 @@
+// The scenario with openapi-typescript's types and openapi-fetch.
+import createClient from "openapi-fetch";
+import type { components, paths } from "../gen/openapi-typescript/schema";
+import { baseUrl, check, email, equal, example, main, password, problem, step } from "./common";
+
+type Contact = components["schemas"]["Contact"];
+type Export = components["schemas"]["Export"];
+type Problem = components["schemas"]["Problem"];
+
+// Bodies typed by the JSON media types (problems are application/problem+json);
+// CSV and vCard exports are read as text.
+const api = createClient<paths, "application/json" | "application/problem+json">({ baseUrl });
+
+main("openapi-fetch", async () => {
+  let token = "";
+  api.use({
+    onRequest({ request }) {
+      if (token) request.headers.set("Authorization", `Bearer ${token}`);
+      return request;
+    },
+  });
+
+  await step("register", async () => {
+    const { data, response } = await api.POST("/api/v1/auth/register", {
+      body: { email: email("openapi-fetch"), password, name: "Ada Lovelace" },
+    });
+    equal(response.status, 201, "register status");
+    check(data, "a session");
+    token = data.access_token;
+    equal(data.user.name, "Ada Lovelace", "user.name");
+  });
+
+  let grace: Contact | undefined;
+  let etag = "";
+  const key = `create-grace-${Date.now()}`;
+  const grace_body = { full_name: "Grace Hopper", emails: ["grace@example.com"], company: "Remington Rand" };
+
+  await step("create a contact with an Idempotency-Key", async () => {
+    const { data, response } = await api.POST("/api/v1/contacts", {
+      params: { header: { "Idempotency-Key": key } },
+      body: grace_body,
+    });
+    equal(response.status, 201, "create status");
+    check(data, "a contact");
+    grace = data;
+    etag = response.headers.get("ETag") ?? "";
+    check(etag, "an ETag");
+    check(response.headers.get("Idempotent-Replayed") !== "true", "not replayed the first time");
+  });
+
+  await step("the same create again is replayed", async () => {
+    const { data, response } = await api.POST("/api/v1/contacts", {
+      params: { header: { "Idempotency-Key": key } },
+      body: grace_body,
+    });
+    equal(response.status, 201, "replayed status");
+    equal(response.headers.get("Idempotent-Replayed"), "true", "Idempotent-Replayed");
+    equal(data?.id, grace?.id, "replayed id");
+  });
+
+  await step("read it", async () => {
+    check(grace, "created");
+    const { data, response } = await api.GET("/api/v1/contacts/{id}", { params: { path: { id: grace.id } } });
+    check(data, "a contact");
+    equal(data.full_name, "Grace Hopper", "full_name");
+    equal(data.emails[0], "grace@example.com", "emails[0]");
+    equal(response.headers.get("ETag"), etag, "ETag");
+  });
+
+  await step("update it with If-Match", async () => {
+    check(grace, "created");
+    const { data, response } = await api.PATCH("/api/v1/contacts/{id}", {
+      params: { path: { id: grace.id }, header: { "If-Match": etag } },
+      body: { company: "US Navy" },
+    });
+    equal(response.status, 200, "update status");
+    equal(data?.company, "US Navy", "company");
+    const fresh = response.headers.get("ETag");
+    check(fresh && fresh !== etag, "a new ETag");
+  });
+
+  await step("a stale If-Match is a 412 problem", async () => {
+    check(grace, "created");
+    const { error, response } = await api.PATCH("/api/v1/contacts/{id}", {
+      params: { path: { id: grace.id }, header: { "If-Match": etag } },
+      body: { company: "Remington Rand" },
+    });
+    const body: Problem | undefined = error;
+    problem(response, body, 412, "precondition_failed");
+  });
+
+  await step("an invalid contact is a 422 problem with errors[]", async () => {
+    const { error, response } = await api.POST("/api/v1/contacts", { body: { full_name: "" } });
+    problem(response, error, 422, "validation_failed");
+    check(error?.errors?.some((e) => e.field === "full_name"), "errors[] names full_name");
+  });
+
+  await step("a missing contact is a 404 problem", async () => {
+    const { error, response } = await api.GET("/api/v1/contacts/{id}", {
+      params: { path: { id: "00000000-0000-7000-8000-000000000000" } },
+    });
+    problem(response, error, 404, "not_found");
+  });
+
+  await step("list with a cursor page", async () => {
+    for (const full_name of ["Katherine Johnson", "Dorothy Vaughan"]) {
+      const { response } = await api.POST("/api/v1/contacts", { body: { full_name } });
+      equal(response.status, 201, "create status");
+    }
+    const first = await api.GET("/api/v1/contacts", { params: { query: { limit: 2, sort: "name" } } });
+    check(first.data, "a page");
+    equal(first.data.data.length, 2, "first page size");
+    const cursor = first.data.next_cursor;
+    check(typeof cursor === "string", "a next_cursor");
+    const second = await api.GET("/api/v1/contacts", { params: { query: { limit: 2, sort: "name", cursor } } });
+    check(second.data, "a second page");
+    const names = [...first.data.data, ...second.data.data].map((c: Contact) => c.full_name);
+    equal(names.join(", "), "Dorothy Vaughan, Grace Hopper, Katherine Johnson", "names over two pages");
+    equal(second.data.next_cursor ?? null, null, "no page after the last");
+  });
+
+  await step("search and agenda", async () => {
+    const found = await api.GET("/api/v1/search", { params: { query: { q: "hopper" } } });
+    check(found.data?.data.some((hit) => hit.id === grace?.id), "search finds Grace");
+    const agenda = await api.GET("/api/v1/agenda", { params: { query: { limit: 10 } } });
+    check(agenda.data && Array.isArray(agenda.data.data), "an agenda page");
+  });
+
+  await step("export as JSON", async () => {
+    const { data, response } = await api.GET("/api/v1/export", { params: { query: { format: "json" } } });
+    check((response.headers.get("content-type") ?? "").startsWith("application/json"), "JSON");
+    check(data, "an export");
+    const exported: Export = data;
+    equal(exported.contacts.length, 3, "exported contacts");
+  });
+
+  await step("export as CSV", async () => {
+    const { data, response } = await api.GET("/api/v1/export", {
+      params: { query: { format: "csv" } },
+      parseAs: "text",
+    });
+    check((response.headers.get("content-type") ?? "").startsWith("text/csv"), "text/csv");
+    const csv: string | undefined = data;
+    check(csv !== undefined && csv.split(/\r?\n/)[0]?.includes("full_name"), "a CSV header row");
+    check(csv.includes("Grace Hopper"), "Grace in the CSV");
+  });
+
+  await step("export as vCard", async () => {
+    const { data, response } = await api.GET("/api/v1/export", {
+      params: { query: { format: "vcard" } },
+      parseAs: "text",
+    });
+    check((response.headers.get("content-type") ?? "").startsWith("text/vcard"), "text/vcard");
+    const vcf: string | undefined = data;
+    equal(vcf?.match(/^BEGIN:VCARD/gm)?.length, 3, "vCards");
+  });
+
+  await step("import a vCard file as multipart/form-data", async () => {
+    const form = new FormData();
+    form.append("file", new Blob([example("contacts.vcf")], { type: "text/vcard" }), "contacts.vcf");
+    const { data, response } = await api.POST("/api/v1/imports", {
+      params: { query: { format: "vcard" } },
+      body: { file: "contacts.vcf" },
+      bodySerializer: () => form,
+    });
+    equal(response.status, 200, "import status");
+    check(data, "an import report");
+    equal(data.created, 2, "created");
+    equal(data.dry_run, false, "dry_run");
+  });
+});

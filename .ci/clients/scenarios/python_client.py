@@ -1,0 +1,243 @@
+"""The scenario with the client openapi-python-client generated (package
+`rapport_client`, on PYTHONPATH). Run by .ci/clients_check.sh with the virtual
+environment's python; RAPPORT_URL is the server, RAPPORT_EXAMPLES the folder of
+example files."""
+
+import csv
+import io
+import os
+import random
+import sys
+import time
+import uuid
+
+from rapport_client import AuthenticatedClient, Client
+from rapport_client.api.agenda import get_agenda
+from rapport_client.api.auth import register
+from rapport_client.api.contacts import create_contact, get_contact, list_contacts, update_contact
+from rapport_client.api.export import get_export
+from rapport_client.api.imports import import_
+from rapport_client.api.search import search_everything
+from rapport_client.models import (
+    Contact,
+    ContactSort,
+    CreateContact,
+    Export,
+    ExportFormat,
+    ImportFilesBody,
+    ImportFormat,
+    ImportReport,
+    PageAgendaItem,
+    PageContact,
+    PageSearchHit,
+    Problem,
+    Register,
+    Session,
+    UpdateContact,
+)
+from rapport_client.types import File, Response
+
+BASE = os.environ["RAPPORT_URL"]
+EXAMPLES = os.environ["RAPPORT_EXAMPLES"]
+PASSWORD = "tangerine hedgehog orbit 42"
+
+steps = 0
+
+
+class ScenarioError(Exception):
+    pass
+
+
+def check(condition: object, message: str) -> None:
+    if not condition:
+        raise ScenarioError(message)
+
+
+def equal(actual: object, expected: object, what: str) -> None:
+    check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
+
+
+def step(name: str):
+    def run(fn):
+        global steps
+        try:
+            fn()
+        except Exception as err:  # noqa: BLE001 - reported, then re-raised
+            print(f"  FAILED {name}: {type(err).__name__}: {err}", file=sys.stderr)
+            raise
+        steps += 1
+        print(f"  ok {name}")
+        return fn
+
+    return run
+
+
+def problem(response: Response, status: int, code: str) -> Problem:
+    """The response is a problem+json body, parsed as the typed Problem."""
+    equal(int(response.status_code), status, "status")
+    content_type = response.headers.get("content-type", "")
+    check(content_type.startswith("application/problem+json"), f"problem+json, got {content_type}")
+    body = response.parsed
+    check(isinstance(body, Problem), f"a Problem, got {type(body).__name__}")
+    assert isinstance(body, Problem)
+    equal(body.status, status, "problem.status")
+    equal(body.code, code, "problem.code")
+    check(body.type and body.title and body.detail, "problem type, title and detail")
+    return body
+
+
+def main() -> None:
+    public = Client(base_url=BASE, raise_on_unexpected_status=True)
+    state: dict[str, object] = {}
+
+    @step("register")
+    def _():
+        email = f"python-{int(time.time())}-{random.randrange(10**6)}@example.com"
+        r = register.sync_detailed(client=public, body=Register(email=email, password=PASSWORD, name="Ada Lovelace"))
+        equal(int(r.status_code), 201, "register status")
+        check(isinstance(r.parsed, Session), "a session")
+        assert isinstance(r.parsed, Session)
+        equal(r.parsed.user.name, "Ada Lovelace", "user.name")
+        state["api"] = AuthenticatedClient(base_url=BASE, token=r.parsed.access_token, raise_on_unexpected_status=True)
+
+    api = state["api"]
+    assert isinstance(api, AuthenticatedClient)
+    key = f"create-grace-{time.time_ns()}"
+    grace_body = CreateContact(full_name="Grace Hopper", emails=["grace@example.com"], company="Remington Rand")
+
+    @step("create a contact with an Idempotency-Key")
+    def _():
+        r = create_contact.sync_detailed(client=api, body=grace_body, idempotency_key=key)
+        equal(int(r.status_code), 201, "create status")
+        check(isinstance(r.parsed, Contact), "a contact")
+        state["grace"] = r.parsed
+        state["etag"] = r.headers.get("etag")
+        check(state["etag"], "an ETag")
+        check(r.headers.get("idempotent-replayed") != "true", "not replayed the first time")
+
+    grace = state["grace"]
+    assert isinstance(grace, Contact)
+
+    @step("the same create again is replayed")
+    def _():
+        r = create_contact.sync_detailed(client=api, body=grace_body, idempotency_key=key)
+        equal(int(r.status_code), 201, "replayed status")
+        equal(r.headers.get("idempotent-replayed"), "true", "Idempotent-Replayed")
+        check(isinstance(r.parsed, Contact), "a contact")
+        assert isinstance(r.parsed, Contact)
+        equal(r.parsed.id, grace.id, "replayed id")
+
+    @step("read it")
+    def _():
+        r = get_contact.sync_detailed(client=api, id=grace.id)
+        check(isinstance(r.parsed, Contact), "a contact")
+        assert isinstance(r.parsed, Contact)
+        equal(r.parsed.full_name, "Grace Hopper", "full_name")
+        equal(r.parsed.emails, ["grace@example.com"], "emails")
+        equal(r.headers.get("etag"), state["etag"], "ETag")
+
+    @step("update it with If-Match")
+    def _():
+        r = update_contact.sync_detailed(
+            client=api, id=grace.id, body=UpdateContact(company="US Navy"), if_match=str(state["etag"])
+        )
+        equal(int(r.status_code), 200, "update status")
+        check(isinstance(r.parsed, Contact), "a contact")
+        assert isinstance(r.parsed, Contact)
+        equal(r.parsed.company, "US Navy", "company")
+        fresh = r.headers.get("etag")
+        check(fresh and fresh != state["etag"], "a new ETag")
+
+    @step("a stale If-Match is a 412 problem")
+    def _():
+        r = update_contact.sync_detailed(
+            client=api, id=grace.id, body=UpdateContact(company="Remington Rand"), if_match=str(state["etag"])
+        )
+        problem(r, 412, "precondition_failed")
+
+    @step("an invalid contact is a 422 problem with errors[]")
+    def _():
+        r = create_contact.sync_detailed(client=api, body=CreateContact(full_name=""))
+        body = problem(r, 422, "validation_failed")
+        check(isinstance(body.errors, list), "errors[]")
+        assert isinstance(body.errors, list)
+        check(any(e.field == "full_name" for e in body.errors), "errors[] names full_name")
+
+    @step("a missing contact is a 404 problem")
+    def _():
+        r = get_contact.sync_detailed(client=api, id=uuid.UUID("00000000-0000-7000-8000-000000000000"))
+        problem(r, 404, "not_found")
+
+    @step("list with a cursor page")
+    def _():
+        for name in ("Katherine Johnson", "Dorothy Vaughan"):
+            r = create_contact.sync_detailed(client=api, body=CreateContact(full_name=name))
+            equal(int(r.status_code), 201, "create status")
+        first = list_contacts.sync(client=api, limit=2, sort=ContactSort.NAME_ASC)
+        check(isinstance(first, PageContact), "a page")
+        assert isinstance(first, PageContact)
+        equal(len(first.data), 2, "first page size")
+        check(isinstance(first.next_cursor, str), "a next_cursor")
+        assert isinstance(first.next_cursor, str)
+        second = list_contacts.sync(client=api, limit=2, sort=ContactSort.NAME_ASC, cursor=first.next_cursor)
+        check(isinstance(second, PageContact), "a second page")
+        assert isinstance(second, PageContact)
+        names = [c.full_name for c in first.data + second.data]
+        equal(names, ["Dorothy Vaughan", "Grace Hopper", "Katherine Johnson"], "names over two pages")
+        check(not second.next_cursor, "no page after the last")
+
+    @step("search and agenda")
+    def _():
+        found = search_everything.sync(client=api, q="hopper")
+        check(isinstance(found, PageSearchHit), "search hits")
+        assert isinstance(found, PageSearchHit)
+        check(any(str(hit.id) == str(grace.id) for hit in found.data), "search finds Grace")
+        agenda = get_agenda.sync(client=api, limit=10)
+        check(isinstance(agenda, PageAgendaItem), "an agenda page")
+
+    @step("export as JSON")
+    def _():
+        r = get_export.sync_detailed(client=api, format_=ExportFormat.JSON)
+        check(r.headers.get("content-type", "").startswith("application/json"), "JSON")
+        check(isinstance(r.parsed, Export), f"an Export, got {type(r.parsed).__name__}")
+        assert isinstance(r.parsed, Export)
+        equal(len(r.parsed.contacts), 3, "exported contacts")
+
+    @step("export as CSV")
+    def _():
+        r = get_export.sync_detailed(client=api, format_=ExportFormat.CSV)
+        check(r.headers.get("content-type", "").startswith("text/csv"), "text/csv")
+        check(isinstance(r.parsed, str), f"CSV text, got {type(r.parsed).__name__}")
+        assert isinstance(r.parsed, str)
+        rows = list(csv.DictReader(io.StringIO(r.parsed)))
+        check("full_name" in rows[0], "a full_name column")
+        equal(sorted(row["full_name"] for row in rows), ["Dorothy Vaughan", "Grace Hopper", "Katherine Johnson"], "rows")
+
+    @step("export as vCard")
+    def _():
+        r = get_export.sync_detailed(client=api, format_=ExportFormat.VCARD)
+        check(r.headers.get("content-type", "").startswith("text/vcard"), "text/vcard")
+        check(isinstance(r.parsed, str), f"vCard text, got {type(r.parsed).__name__}")
+        assert isinstance(r.parsed, str)
+        equal(r.parsed.count("BEGIN:VCARD"), 3, "vCards")
+
+    @step("import a vCard file as multipart/form-data")
+    def _():
+        with open(os.path.join(EXAMPLES, "contacts.vcf"), "rb") as f:
+            upload = File(payload=f, file_name="contacts.vcf", mime_type="text/vcard")
+            r = import_.sync_detailed(client=api, body=ImportFilesBody(file=upload), format_=ImportFormat.VCARD)
+        equal(int(r.status_code), 200, f"import status ({r.content[:300]!r})")
+        check(isinstance(r.parsed, ImportReport), "an import report")
+        assert isinstance(r.parsed, ImportReport)
+        equal(r.parsed.created, 2, "created")
+        equal(r.parsed.dry_run, False, "dry_run")
+
+    print(f"python: {steps} steps passed")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except Exception:  # noqa: BLE001
+        print(f"python: failed after {steps} steps", file=sys.stderr)
+        sys.exit(1)

@@ -60,11 +60,9 @@ pub struct Problem {
     /// A stable snake_case code, for programs.
     #[schema(example = "validation_failed")]
     pub code: String,
-    /// The fields that failed validation (on 422).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// The fields that failed validation (on 422); empty otherwise.
     pub errors: Vec<FieldError>,
     /// The request's `X-Request-Id`; quote it when reporting a problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
 

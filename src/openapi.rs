@@ -82,6 +82,8 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     input_rules::apply(&mut doc);
     public_operations_need_nothing(&mut doc);
     page_items_by_reference(&mut doc);
+    responses_send_every_field(&mut doc);
+    responses_show_an_example(&mut doc);
     header_parameters_are_strings(&mut doc);
     sort_values_have_names(&mut doc);
     // Relative: the document describes the server that serves it.
@@ -131,6 +133,164 @@ fn page_items_by_reference(doc: &mut serde_json::Value) {
         schemas.entry(item.clone()).or_insert(inlined);
         schemas[&page]["properties"]["data"]["items"] =
             serde_json::json!({"$ref": format!("#/components/schemas/{item}")});
+    }
+}
+
+/// Every field of a response is always sent (null when it has no value):
+/// serde writes `Option` fields as null, and no response type skips one.
+/// utoipa marks `Option` fields optional, which makes generated clients
+/// type them `T | None | Unset`; a schema that only responses use (no
+/// request body or parameter reaches it) lists every property as required.
+fn responses_send_every_field(doc: &mut serde_json::Value) {
+    let mut reached = std::collections::BTreeSet::new();
+    let mut pending = Vec::new();
+    for operation in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.values())
+        .filter_map(|item| item.as_object())
+        .flat_map(|item| item.values())
+    {
+        schema_refs(&operation["requestBody"], &mut pending);
+        schema_refs(&operation["parameters"], &mut pending);
+    }
+    while let Some(name) = pending.pop() {
+        if reached.insert(name.clone()) {
+            schema_refs(&doc["components"]["schemas"][&name], &mut pending);
+        }
+    }
+    let Some(schemas) = doc["components"]["schemas"].as_object_mut() else {
+        return;
+    };
+    for (name, schema) in schemas.iter_mut() {
+        if reached.contains(name) {
+            continue;
+        }
+        let Some(properties) = schema["properties"].as_object() else {
+            continue;
+        };
+        let every: Vec<serde_json::Value> = properties.keys().map(|k| k.as_str().into()).collect();
+        schema["required"] = every.into();
+    }
+}
+
+/// Every success response shows an example (Swagger UI, mock servers and
+/// readers of the document use it): one the handler declares, else one built
+/// from the schema, where each property shows its own example or a plain
+/// value of its type. Built from the schema, it cannot drift from it.
+fn responses_show_an_example(doc: &mut serde_json::Value) {
+    let components = doc["components"]["schemas"].clone();
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let Some(responses) = operation["responses"].as_object_mut() else {
+            continue;
+        };
+        for (_, response) in responses.iter_mut().filter(|(s, _)| s.starts_with('2')) {
+            let Some(content) = response.get_mut("content").and_then(|c| c.as_object_mut()) else {
+                continue;
+            };
+            for media in content.values_mut() {
+                if media.get("example").is_none() && media.get("examples").is_none() {
+                    media["example"] = example_of(&media["schema"], &components, 0);
+                }
+            }
+        }
+    }
+}
+
+/// A value that `schema` accepts, from its examples where it has them.
+fn example_of(
+    schema: &serde_json::Value,
+    components: &serde_json::Value,
+    depth: usize,
+) -> serde_json::Value {
+    use serde_json::{Value, json};
+    if depth > 20 {
+        return Value::Null;
+    }
+    if let Some(example) = schema.get("example") {
+        return example.clone();
+    }
+    if let Some(name) = schema["$ref"]
+        .as_str()
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        return example_of(&components[name], components, depth + 1);
+    }
+    if let Some(first) = schema["oneOf"]
+        .as_array()
+        .or(schema["anyOf"].as_array())
+        .and_then(|variants| variants.iter().find(|v| v["type"] != "null"))
+    {
+        return example_of(first, components, depth + 1);
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        let mut merged = serde_json::Map::new();
+        for part in parts {
+            if let Value::Object(fields) = example_of(part, components, depth + 1) {
+                merged.extend(fields);
+            }
+        }
+        return Value::Object(merged);
+    }
+    if let Some(first) = schema["enum"].as_array().and_then(|values| values.first()) {
+        return first.clone();
+    }
+    let kind = match &schema["type"] {
+        Value::Array(kinds) => kinds
+            .iter()
+            .find(|k| *k != "null")
+            .cloned()
+            .unwrap_or(Value::Null),
+        kind => kind.clone(),
+    };
+    match kind.as_str().unwrap_or("object") {
+        "array" => json!([example_of(&schema["items"], components, depth + 1)]),
+        "string" => match schema["format"].as_str() {
+            Some("uuid") => json!("0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60"),
+            Some("date-time") => json!("2026-11-21T09:30:00Z"),
+            Some("date") => json!("2026-11-21"),
+            Some("uri") => json!("https://example.com/"),
+            Some("email") => json!("grace@example.com"),
+            _ => json!("text"),
+        },
+        "integer" => schema.get("minimum").cloned().unwrap_or(json!(1)),
+        "number" => json!(0.5),
+        "boolean" => json!(true),
+        "null" => Value::Null,
+        _ => match schema["properties"].as_object() {
+            Some(properties) => Value::Object(
+                properties
+                    .iter()
+                    .map(|(k, p)| (k.clone(), example_of(p, components, depth + 1)))
+                    .collect(),
+            ),
+            None => json!({}),
+        },
+    }
+}
+
+/// The component names `value` refers to (`#/components/schemas/Name`).
+fn schema_refs(value: &serde_json::Value, into: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(|r| r.as_str())
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                into.push(name.to_string());
+            }
+            map.values().for_each(|v| schema_refs(v, into));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| schema_refs(v, into)),
+        _ => {}
     }
 }
 
@@ -284,6 +444,7 @@ impl ErrorResponses {
                 PROBLEM_JSON,
                 ContentBuilder::new()
                     .schema(Some(Ref::from_schema_name("Problem")))
+                    .example(Some(Self::example(status)))
                     .build(),
             );
             if matches!(*status, "429" | "503") {
@@ -308,6 +469,46 @@ impl ErrorResponses {
                 .responses
                 .insert((*name).to_string(), RefOr::T(response.build()));
         }
+    }
+
+    /// What a client sees for `status`: the problem our own error type
+    /// writes, so the example cannot drift from the server.
+    fn example(status: &str) -> serde_json::Value {
+        use crate::error::{AppError, FieldError};
+        let error = match status {
+            "400" => AppError::bad_request(
+                "malformed_json",
+                "Malformed JSON: expected `,` or `}` at line 1 column 28",
+            ),
+            "401" => AppError::unauthorized("invalid_token", "The access token has expired."),
+            "403" => AppError::Forbidden {
+                code: "insufficient_scope",
+                detail: "This token has the read scope; this request writes.".into(),
+            },
+            "404" => AppError::not_found("contact"),
+            "408" => {
+                AppError::RequestTimeout("The request body did not arrive within 15 s.".into())
+            }
+            "412" => AppError::PreconditionFailed,
+            "413" => AppError::PayloadTooLarge(
+                "The request body is larger than this server accepts.".into(),
+            ),
+            "415" => AppError::UnsupportedMediaType(
+                "Send the body as JSON with `Content-Type: application/json`.".into(),
+            ),
+            "422" => AppError::Validation(vec![
+                FieldError::new("full_name", "is required"),
+                FieldError::new("emails[0]", "not an email address"),
+            ]),
+            "429" => AppError::RateLimited {
+                retry_after_secs: 30,
+            },
+            "503" => AppError::Unavailable("pool timed out".into()),
+            _ => AppError::internal("an example"),
+        };
+        let mut problem = serde_json::to_value(error.to_problem()).expect("a problem serialises");
+        problem["request_id"] = "0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60".into();
+        problem
     }
 
     /// The statuses `operation` can answer with, besides its own.

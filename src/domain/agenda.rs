@@ -50,6 +50,7 @@ pub enum AgendaKind {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ContactRef {
     pub id: Uuid,
+    #[schema(example = "Grace Hopper")]
     pub full_name: String,
 }
 

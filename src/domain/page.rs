@@ -20,6 +20,7 @@ pub struct Page<T: ToSchema> {
     /// The items of this page.
     pub data: Vec<T>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(example = "eyJrIjoiR3JhY2UgSG9wcGVyIiwiaWQiOiIwMTkzYTVmMiJ9")]
     pub next_cursor: Option<String>,
 }
 

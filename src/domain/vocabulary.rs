@@ -85,6 +85,7 @@ pub struct Concept {
     #[schema(example = json!(["investing"]))]
     pub complements: Vec<String>,
     /// More general concepts it also counts for, at half its weight.
+    #[schema(example = json!(["money"]))]
     pub broader: Vec<String>,
 }
 
@@ -117,6 +118,7 @@ pub struct Concepts {
     pub version: u32,
     pub data: Vec<Concept>,
     /// Pass as `cursor` to get the next page; `null` on the last page.
+    #[schema(example = "eyJrIjoiZnVuZHJhaXNpbmcifQ")]
     pub next_cursor: Option<String>,
 }
 
@@ -221,6 +223,7 @@ pub struct OwnConcept {
     pub concept_id: String,
     /// The built-in concept these phrases also mean; `null` for a concept of
     /// your own.
+    #[schema(example = "fundraising")]
     pub extends: Option<String>,
     #[schema(example = "retail tech")]
     pub label: String,

@@ -108,26 +108,100 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         )]));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_data() {
-            let field = if path == "." { String::new() } else { path };
-            data_error(field, &inner.to_string())
-        } else {
-            AppError::bad_request("malformed_json", format!("Malformed JSON: {inner}"))
+    let value: T = match serde_path_to_error::deserialize(&mut de) {
+        Ok(value) => value,
+        Err(err) if err.inner().is_data() => {
+            return Err(AppError::Validation(every_wrong_field::<T>(bytes, err)));
         }
-    })?;
+        Err(err) => {
+            let inner = err.into_inner();
+            return Err(AppError::bad_request(
+                "malformed_json",
+                format!("Malformed JSON: {inner}"),
+            ));
+        }
+    };
     de.end().map_err(|inner| {
         AppError::bad_request("malformed_json", format!("Malformed JSON: {inner}"))
     })?;
     Ok(value)
 }
 
+/// At most this many fields are reported for one body.
+const MAX_FIELD_ERRORS: usize = 50;
+
+/// serde stops at the first wrong field; a client fixing a form wants them
+/// all. The document is read again as a JSON value with the wrong field
+/// taken out (or, for a missing field, the object that lacks it), until it
+/// reads or nothing more can be taken out: a field inside a list is not
+/// removed, since that would renumber the fields after it.
+fn every_wrong_field<T: DeserializeOwned>(
+    bytes: &[u8],
+    first: serde_path_to_error::Error<serde_json::Error>,
+) -> Vec<FieldError> {
+    let (mut error, mut culprit) = wrong_field(first);
+    let mut errors = vec![error];
+    let Ok(mut document) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return errors;
+    };
+    while errors.len() < MAX_FIELD_ERRORS && remove(&mut document, &culprit) {
+        match serde_path_to_error::deserialize::<_, T>(&document) {
+            Err(err) if err.inner().is_data() => (error, culprit) = wrong_field(err),
+            _ => break,
+        }
+        if !errors.iter().any(|e| e.field == error.field) {
+            errors.push(error);
+        }
+    }
+    errors
+}
+
+/// The field error a serde data error stands for, and the path of what to
+/// take out of the document to read past it.
+fn wrong_field(
+    err: serde_path_to_error::Error<serde_json::Error>,
+) -> (FieldError, Vec<serde_path_to_error::Segment>) {
+    // For a missing field the path ends at the object that lacks it, which
+    // is what must go.
+    let culprit: Vec<_> = err.path().iter().cloned().collect();
+    let path = err.path().to_string();
+    let message = err.into_inner().to_string();
+    let field = if path == "." { String::new() } else { path };
+    (data_error(field, &message), culprit)
+}
+
+/// Takes the value at `path` out of its object; false when it is the whole
+/// document, an element of a list, or not there.
+fn remove(document: &mut serde_json::Value, path: &[serde_path_to_error::Segment]) -> bool {
+    use serde_path_to_error::Segment;
+    let Some((Segment::Map { key }, parents)) = path.split_last() else {
+        return false;
+    };
+    let mut value = document;
+    for segment in parents {
+        value = match (segment, value) {
+            (Segment::Map { key }, serde_json::Value::Object(map)) => match map.get_mut(key) {
+                Some(v) => v,
+                None => return false,
+            },
+            (Segment::Seq { index }, serde_json::Value::Array(items)) => {
+                match items.get_mut(*index) {
+                    Some(v) => v,
+                    None => return false,
+                }
+            }
+            _ => return false,
+        };
+    }
+    value
+        .as_object_mut()
+        .is_some_and(|map| map.remove(key).is_some())
+}
+
 /// A serde data error: an unknown field (read-only or misspelt), a missing one,
 /// or a value of the wrong type. serde_json appends " at line L column C",
 /// which means nothing to a field-level message.
-fn data_error(path: String, message: &str) -> AppError {
+fn data_error(path: String, message: &str) -> FieldError {
     let message = match message.rfind(" at line ") {
         Some(i) => &message[..i],
         None => message,
@@ -135,19 +209,19 @@ fn data_error(path: String, message: &str) -> AppError {
     if let Some(rest) = message.strip_prefix("unknown field `") {
         let name = rest.split('`').next().unwrap_or_default();
         let field = join_path(&path, name);
-        return AppError::Validation(vec![FieldError::new(
+        return FieldError::new(
             field,
             "is not a field of this request (unknown or read-only)",
-        )]);
+        );
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next().unwrap_or_default();
-        return AppError::Validation(vec![FieldError::new(join_path(&path, name), "is required")]);
+        return FieldError::new(join_path(&path, name), "is required");
     }
     if let Some(expected) = expected_time_format(&path, message) {
-        return AppError::Validation(vec![FieldError::new(path, expected)]);
+        return FieldError::new(path, expected);
     }
-    AppError::Validation(vec![FieldError::new(path, message)])
+    FieldError::new(path, message)
 }
 
 /// chrono's parse errors say what went wrong, not what was expected: for a
@@ -297,5 +371,27 @@ mod tests {
         assert_eq!(field_of(err), (422, "name".into()));
         let err = parse_json::<Body>(br#"{"name":"a","inner":{"day":"x"}}"#).unwrap_err();
         assert_eq!(field_of(err), (422, "inner.day".into()));
+    }
+
+    fn fields_of(err: AppError) -> Vec<String> {
+        err.to_problem()
+            .errors
+            .into_iter()
+            .map(|e| e.field)
+            .collect()
+    }
+
+    #[test]
+    fn every_wrong_field_is_reported_at_once() {
+        let err =
+            parse_json::<Body>(br#"{"name":5,"inner":{"day":"x","y":1},"z":true}"#).unwrap_err();
+        let mut fields = fields_of(err);
+        fields.sort();
+        assert_eq!(fields, ["inner.day", "inner.y", "name", "z"]);
+        // A missing field and a mistyped sibling object.
+        let err = parse_json::<Body>(br#"{"inner":{"day":300}}"#).unwrap_err();
+        let mut fields = fields_of(err);
+        fields.sort();
+        assert_eq!(fields, ["inner.day", "name"]);
     }
 }

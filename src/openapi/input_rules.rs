@@ -127,7 +127,7 @@ fn body_schemas(operation: &mut Value) -> Vec<String> {
         multipart["schema"] = json!({
             "type": "object",
             "required": ["file"],
-            "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}},
+            "properties": {"file": {"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"}},
         });
     }
     content

@@ -24,6 +24,11 @@ async fn limit_by_address(req: &HttpRequest, state: &AppState) -> Result<(), App
 }
 
 /// Create an account and open a session.
+///
+/// The email must be new (409 `email_taken` otherwise; log in instead). The password needs at least 10
+/// characters and must not be easy to guess (common passwords, keyboard runs, the email or name with a digit
+/// are refused with the reason in `errors`). Answers like `POST /auth/login`: an access token (15 minutes) and
+/// a refresh token. Attempts are rate limited per address.
 #[utoipa::path(
     tag = "auth",
     security(()),

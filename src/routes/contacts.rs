@@ -56,6 +56,11 @@ pub async fn list_contacts(
 }
 
 /// Add a contact.
+///
+/// Only `full_name` is required. What you write in `why`, `can_give`, `can_get`, `interests` and the rest feeds
+/// the intersections engine; derived fields (`last_interaction_at`, `next_touch_due`, counts) are kept by the
+/// server. A contact that looks like an existing one is still created: `GET /contacts/duplicates` finds such
+/// pairs and `POST /contacts/{id}/merge` joins them.
 #[utoipa::path(
     tag = "contacts",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body get the first response; the same key with another body is a 422. Kept 24 hours.")),
@@ -82,6 +87,9 @@ pub async fn create_contact(
 }
 
 /// Get a contact.
+///
+/// With its derived fields (last interaction, next touch due, reciprocity, `intersection_count`) and its
+/// `ETag` for a safe update. `GET /contacts/{id}/brief` prepares a conversation with them.
 #[utoipa::path(
     tag = "contacts",
     params(("id" = Uuid, Path, description = "The contact's id."), PreferWait),

@@ -80,6 +80,9 @@ pub async fn create_event(
 }
 
 /// Get an event.
+///
+/// With its attendees (contact ids and statuses), the goals it serves and its `ETag` for a safe update.
+/// `GET /events/{id}/prep` ranks the attendees for preparation.
 #[utoipa::path(
     tag = "events",
     params(("id" = Uuid, Path, description = "The event's id.")),

@@ -46,6 +46,11 @@ pub async fn list_goals(
 }
 
 /// Add a goal or an offer, yours or a contact's.
+///
+/// Without `contact_id` it is yours; with one, it is that contact's. `kind` says whether it is pursued (`goal`) or
+/// can be given (`offer`). The intersections engine reads its title, description and topics: the new goal's
+/// intersections are computed in the background (reads that show them wait for it with `Prefer: wait=N`), and
+/// `GET /goals/{id}` shows the concepts it recognised.
 #[utoipa::path(
     tag = "goals",
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body get the first response; the same key with another body is a 422. Kept 24 hours.")),
@@ -72,6 +77,9 @@ pub async fn create_goal(
 }
 
 /// Get a goal.
+///
+/// With the concepts the intersections engine recognised in it (`concepts`), so you can see how it was
+/// understood, and its `ETag` for a safe update.
 #[utoipa::path(
     tag = "goals",
     params(("id" = Uuid, Path, description = "The goal's id.")),

@@ -22,6 +22,9 @@ pub struct Health {
 }
 
 /// The process is up.
+///
+/// Answers 200 as long as the process serves requests, whatever the database does: for a liveness probe
+/// that restarts a stuck process. Needs no credentials.
 #[utoipa::path(
     tag = "health",
     security(()),
@@ -33,6 +36,9 @@ pub async fn live() -> HttpResponse {
 }
 
 /// The service can reach its database.
+///
+/// Runs one query on the database: 200 when it answers, 503 (with `Retry-After`) when it does not. For a
+/// readiness probe that routes traffic only to instances that can serve it. Needs no credentials.
 #[utoipa::path(
     tag = "health",
     security(()),

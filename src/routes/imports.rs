@@ -12,7 +12,7 @@ use crate::http::extract::{self, ApiQuery};
 use crate::state::AppState;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(import);
+    cfg.service(import).service(upload);
 }
 
 /// How long an import's body may take to arrive.
@@ -62,6 +62,53 @@ pub async fn import(
     request: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    import_body(&state, who, params.0, &request, payload, &ACCEPTED).await
+}
+
+/// Import a file uploaded as `multipart/form-data`.
+///
+/// The same import as `POST /imports` (see there for the formats, merging,
+/// `dry_run` and the limits), for clients that upload files as forms: the
+/// body is `multipart/form-data` with one file part named `file`. Generated
+/// clients get a typed file upload here, where `POST /imports` takes several
+/// media types.
+#[utoipa::path(
+    tag = "imports",
+    params(ImportParams),
+    request_body(description = "One file part, named `file`.", content(
+        (String = "multipart/form-data"),
+    )),
+    responses((status = 200, description = "What was imported (or, with `dry_run`, would be).", body = ImportReport))
+)]
+#[post("/imports/upload")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    who: Principal,
+    params: ApiQuery<ImportParams>,
+    request: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    import_body(
+        &state,
+        who,
+        params.0,
+        &request,
+        payload,
+        &["multipart/form-data"],
+    )
+    .await
+}
+
+/// Reads the file from the body (sent as one of `accepted` media types) and
+/// imports it.
+async fn import_body(
+    state: &AppState,
+    who: Principal,
+    params: ImportParams,
+    request: &HttpRequest,
+    payload: web::Payload,
+    accepted: &[&str],
+) -> Result<HttpResponse, AppError> {
     let content_type = request
         .headers()
         .get(CONTENT_TYPE)
@@ -74,10 +121,10 @@ pub async fn import(
         .unwrap_or_default()
         .trim()
         .to_lowercase();
-    if !ACCEPTED.contains(&media.as_str()) {
+    if !accepted.contains(&media.as_str()) {
         return Err(AppError::UnsupportedMediaType(format!(
             "Send the file as {} (got {:?}).",
-            ACCEPTED.join(", "),
+            accepted.join(", "),
             media
         )));
     }
@@ -104,7 +151,7 @@ pub async fn import(
     let file = file.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(file);
     let text = std::str::from_utf8(file)
         .map_err(|_| AppError::invalid_file("The file is not UTF-8 text."))?;
-    let ImportParams { format, dry_run } = params.0;
+    let ImportParams { format, dry_run } = params;
     let report = imports::import(
         &state.domain,
         who.owner,

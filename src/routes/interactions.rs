@@ -24,6 +24,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// List interactions, newest first.
+///
+/// Filter by contact, kind, a time window (`from`, `to`) and open follow-ups; combine filters freely. Planned
+/// interactions (in the future) are included. Cursor pages, newest `occurred_at` first.
 #[utoipa::path(
     tag = "interactions",
     params(InteractionFilters),
@@ -69,6 +72,8 @@ pub async fn create_interaction(
 }
 
 /// Get an interaction.
+///
+/// With its participants, what was given and received, its follow-up, and its `ETag` for a safe update.
 #[utoipa::path(
     tag = "interactions",
     params(("id" = Uuid, Path, description = "The interaction's id.")),
@@ -87,6 +92,10 @@ pub async fn get_interaction(
 }
 
 /// Update an interaction (JSON Merge Patch).
+///
+/// Send only the fields to change; `null` clears an optional one. Changing `occurred_at` or the participants
+/// updates the participants' derived fields (last interaction, next touch due, reciprocity) in the same
+/// transaction. Send `If-Match` to update only the version you read.
 #[utoipa::path(
     tag = "interactions",
     params(
@@ -119,6 +128,9 @@ pub async fn update_interaction(
 }
 
 /// Delete an interaction.
+///
+/// The participants' derived fields (last interaction, next touch due, reciprocity) are recomputed in the same
+/// transaction. Send `If-Match` to delete only the version you read.
 #[utoipa::path(
     tag = "interactions",
     params(

@@ -88,6 +88,9 @@ pub async fn create_intersection(
 }
 
 /// Get an intersection.
+///
+/// With its kind, score, the reasons (concepts and the phrases each side wrote) and your decision, and its
+/// `ETag`: `PATCH` it to confirm or dismiss the match.
 #[utoipa::path(
     tag = "intersections",
     params(("id" = Uuid, Path, description = "The intersection's id."), PreferWait),
@@ -164,6 +167,9 @@ pub async fn list_introductions(
 }
 
 /// Get an introduction: one suggested now, or one you decided about.
+///
+/// Two of your contacts who should meet, why (the reasons and score), and your decision. Its id is stable
+/// across recomputations, so a decision sticks to the pair.
 #[utoipa::path(
     tag = "intersections",
     params(("id" = Uuid, Path, description = "The introduction's id.")),

@@ -16,6 +16,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Your profile.
+///
+/// Your name, email, `headline`, `summary` (the pitch that event preparation reads), and what you are special
+/// at, with its `ETag` for a safe update. Your own goals and offers are at `GET /goals?owner=me`.
 #[utoipa::path(
     tag = "me",
     responses((status = 200, description = "The profile, with its `ETag`.", body = Profile,

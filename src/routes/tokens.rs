@@ -19,6 +19,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// Your personal API tokens, newest first (secrets are never shown again).
+///
+/// Each token shows its name, scope (`read`, `write` or `feed`), the first characters of its secret, when it
+/// expires and when it was last used. Cursor pages.
 #[utoipa::path(
     tag = "tokens",
     params(PageParams),
@@ -60,6 +63,9 @@ pub async fn create_token(
 }
 
 /// Revoke a personal API token, at once.
+///
+/// The next request made with it gets a 401. Access tokens from `/auth/login` are not affected; end a session
+/// with `POST /auth/logout`.
 #[utoipa::path(
     tag = "tokens",
     params(("id" = Uuid, Path, description = "The token's id.")),

@@ -47,6 +47,9 @@ pub async fn list_concepts(
 }
 
 /// Your own vocabulary, oldest first.
+///
+/// Concepts and synonyms you added for your network only (such as `RetailTech` for grocery technology). The
+/// built-in concepts are at `GET /concepts`. Cursor pages.
 #[utoipa::path(
     tag = "vocabulary",
     params(PageParams),
@@ -98,6 +101,8 @@ pub async fn create_own_concept(
 }
 
 /// Get an entry of your vocabulary.
+///
+/// Its phrases, the built-in concept it extends (if any), and its `ETag` for a safe update.
 #[utoipa::path(
     tag = "vocabulary",
     params(("id" = Uuid, Path, description = "The entry's id.")),

@@ -34,6 +34,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
 }
 
 /// List webhook subscriptions, newest first.
+///
+/// Each subscription shows its URL, event types, whether it is enabled (and why not) and the first characters
+/// of its secret; the secret itself was shown at creation only. Cursor pages.
 #[utoipa::path(
     tag = "webhooks",
     params(PageParams),
@@ -86,6 +89,8 @@ pub async fn create_webhook(
 }
 
 /// Get a webhook subscription.
+///
+/// With its `ETag` for a safe update. Its deliveries are listed at `GET /webhooks/{id}/deliveries`.
 #[utoipa::path(
     tag = "webhooks",
     params(("id" = Uuid, Path, description = "The subscription's id.")),
@@ -136,6 +141,9 @@ pub async fn update_webhook(
 }
 
 /// Delete a webhook subscription; its pending deliveries are dropped.
+///
+/// Nothing more is sent to its URL, including retries that were scheduled. Send `If-Match` to delete only
+/// the version you read.
 #[utoipa::path(
     tag = "webhooks",
     params(

@@ -85,7 +85,7 @@ async fn vcards_from_two_address_books_import_and_merge() {
     assert_eq!(three["created"], 1, "{three}");
     assert_eq!(
         three["errors"],
-        json!([{"card": 2, "message": "the card has no name (FN or N)"}])
+        json!([{"card": 2, "line": null, "path": null, "message": "the card has no name (FN or N)"}])
     );
     let list = contacts(&app, t).await;
     let grace = &list["data"][0];
@@ -307,12 +307,35 @@ async fn a_file_can_come_as_multipart_form_data() {
             &user.access_token,
             "format=vcard",
             "multipart/form-data; boundary=BOUNDARY",
-            body,
+            body.clone(),
         )
         .await,
     )
     .await;
     assert_eq!(r["created"], 2, "{r}");
+
+    // The form-only operation takes the same form, and nothing else.
+    let upload = |content_type: &'static str, body: String| {
+        app.request(
+            reqwest::Method::POST,
+            "/api/v1/imports/upload?format=vcard&dry_run=true",
+            Some(&user.access_token),
+        )
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+    };
+    let res = upload("multipart/form-data; boundary=BOUNDARY", body.clone())
+        .await
+        .unwrap();
+    let r = report(res).await;
+    assert_eq!(
+        (r["dry_run"].clone(), r["skipped"].clone()),
+        (json!(true), json!(2)),
+        "{r}"
+    );
+    let res = upload("text/vcard", VCARD4.to_string()).await.unwrap();
+    assert_problem(res, 415, "unsupported_media_type").await;
 }
 
 /// Everything but what is new in every account: ids, times, the email.

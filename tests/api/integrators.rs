@@ -245,3 +245,211 @@ async fn the_spec_names_list_items_types_headers_as_strings_and_names_sorts() {
     }
     assert_eq!(schemas["ContactSort"]["x-enum-varnames"][1], "name_desc");
 }
+
+async fn spec(app: &crate::helpers::TestApp) -> Value {
+    let res = app
+        .request(Method::GET, "/openapi.json", None)
+        .send()
+        .await
+        .unwrap();
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn every_field_a_response_carries_is_required_in_the_spec() {
+    let app = spawn_app().await;
+    let spec = spec(&app).await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    // A contact with nothing but a name still sends every field (nulls and
+    // empty lists), and the schema requires exactly those.
+    let contact = app.contact(t, json!({"full_name": "Ada"})).await;
+    let contact = app
+        .get_json(
+            &format!("/api/v1/contacts/{}", contact["id"].as_str().unwrap()),
+            t,
+        )
+        .await;
+    let schema = &spec["components"]["schemas"]["Contact"];
+    let mut required: Vec<&str> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let mut sent: Vec<&str> = contact
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    required.sort();
+    sent.sort();
+    assert_eq!(required, sent);
+    assert!(contact["matched"].is_null() && contact["company"].is_null());
+    // A problem always carries `errors` and `request_id`.
+    let res = app
+        .get("/api/v1/contacts/0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60", t)
+        .await;
+    let problem = assert_problem(res, 404, "not_found").await;
+    assert_eq!(problem["errors"], json!([]));
+    assert!(problem["request_id"].is_string());
+    // Request bodies keep their optional fields optional.
+    let create = &spec["components"]["schemas"]["CreateContact"];
+    assert_eq!(create["required"], json!(["full_name"]));
+}
+
+#[tokio::test]
+async fn every_operation_is_described_and_every_answer_has_an_example() {
+    let app = spawn_app().await;
+    let spec = spec(&app).await;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let description = operation["description"].as_str().unwrap_or_default();
+            assert!(
+                !description.is_empty(),
+                "{method} {path} has no description"
+            );
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    assert!(
+                        content.get("example").is_some() || content.get("examples").is_some(),
+                        "{method} {path} {status} {media} has no example"
+                    );
+                }
+            }
+        }
+    }
+    // A hand-written example of a schema shows every field it requires.
+    for (name, schema) in spec["components"]["schemas"].as_object().unwrap() {
+        let (Some(example), Some(required)) =
+            (schema["example"].as_object(), schema["required"].as_array())
+        else {
+            continue;
+        };
+        for field in required {
+            assert!(
+                example.contains_key(field.as_str().unwrap()),
+                "{name}'s example lacks {field}"
+            );
+        }
+    }
+    // Each error status shows its own problem, as the server writes it.
+    for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        let example = &response["content"]["application/problem+json"]["example"];
+        let status = example["status"].as_u64().unwrap();
+        let code = example["code"].as_str().unwrap();
+        assert_eq!(
+            example["type"],
+            format!("urn:rapport:problem:{code}"),
+            "{name}"
+        );
+        let answered = &spec["paths"]["/api/v1/contacts/{id}"]["patch"]["responses"]
+            [status.to_string()]["$ref"];
+        assert!(
+            answered.is_null() || answered == &json!(format!("#/components/responses/{name}")),
+            "{name}: {answered}"
+        );
+    }
+    let unprocessable = &spec["components"]["responses"]["ValidationFailed"]["content"]["application/problem+json"]
+        ["example"];
+    assert_eq!(unprocessable["status"], 422);
+    assert_eq!(unprocessable["errors"].as_array().unwrap().len(), 2);
+    let not_found = &spec["components"]["responses"]["NotFound"]["content"]["application/problem+json"]
+        ["example"];
+    assert_eq!(not_found["code"], "not_found");
+}
+
+#[tokio::test]
+async fn each_export_format_has_an_operation_of_its_own() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    app.contact(
+        t,
+        json!({"full_name": "Grace Hopper", "emails": ["grace@example.com"]}),
+    )
+    .await;
+    for (path, parameter, media, extension) in [
+        ("/api/v1/export.csv", "csv", "text/csv", "csv"),
+        ("/api/v1/export.vcf", "vcard", "text/vcard", "vcf"),
+        ("/api/v1/export.json", "json", "application/json", "json"),
+    ] {
+        let res = app.get(path, t).await;
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        let content_type = res.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(content_type.starts_with(media), "{path}: {content_type}");
+        let disposition = res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            disposition.ends_with(&format!(".{extension}\"")),
+            "{disposition}"
+        );
+        let body = res.text().await.unwrap();
+        assert!(body.contains("Grace Hopper"), "{path}");
+        let same = app
+            .get_text(&format!("/api/v1/export?format={parameter}"), t)
+            .await;
+        if parameter != "json" {
+            // The JSON export carries the time it was taken.
+            assert_eq!(body, same, "{path}");
+        }
+    }
+    let spec = spec(&app).await;
+    for path in [
+        "/api/v1/export.csv",
+        "/api/v1/export.vcf",
+        "/api/v1/export.json",
+    ] {
+        let content = spec["paths"][path]["get"]["responses"]["200"]["content"]
+            .as_object()
+            .unwrap();
+        assert_eq!(content.len(), 1, "{path}");
+    }
+    let file = &spec["paths"]["/api/v1/imports"]["post"]["requestBody"]["content"]["multipart/form-data"]
+        ["schema"]["properties"]["file"];
+    assert_eq!(file["format"], "binary");
+    // Another user's export is their own.
+    let other = app.register().await;
+    let theirs = app
+        .get_text("/api/v1/export.csv", &other.access_token)
+        .await;
+    assert!(!theirs.contains("Grace Hopper"));
+}
+
+#[tokio::test]
+async fn every_wrong_field_of_a_body_is_reported_at_once() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let res = app
+        .post(
+            "/api/v1/contacts",
+            Some(t),
+            &json!({"full_name": 5, "emails": "grace@example.com", "met_on": "yesterday",
+                    "keep_in_touch_days": "often", "colour": "blue"}),
+        )
+        .await;
+    let problem = assert_problem(res, 422, "validation_failed").await;
+    let mut fields = error_fields(&problem);
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "colour",
+            "emails",
+            "full_name",
+            "keep_in_touch_days",
+            "met_on"
+        ]
+    );
+    assert_eq!(problem["detail"], "The request has 5 invalid fields.");
+    // Nothing was written.
+    let page = app.get_json("/api/v1/contacts", t).await;
+    assert_eq!(page["data"], json!([]));
+}

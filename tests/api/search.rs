@@ -116,9 +116,9 @@ async fn people_are_found_by_anything_written_about_them() {
     let own = app.get_json(&contacts_q("acme"), t).await;
     assert_eq!(own["data"][0]["matched"]["type"], "contact");
     assert_eq!(own["data"][0]["matched"]["field"], "company");
-    // A list without q has no `matched`.
+    // A list without q says `matched: null`.
     let plain = app.get_json("/api/v1/contacts", t).await;
-    assert!(plain["data"][0].get("matched").is_none());
+    assert!(plain["data"][0]["matched"].is_null());
 
     // A stem: "podcasts" finds "podcast" and "podcasting", in a contact's
     // notes and in a goal.

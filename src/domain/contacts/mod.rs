@@ -196,62 +196,86 @@ pub struct Contact {
     /// Where you place them, in one sentence.
     #[schema(example = "the compiler person")]
     pub headline: Option<String>,
+    #[schema(example = "Remington Rand")]
     pub company: Option<String>,
+    #[schema(example = "Senior mathematician")]
     pub role: Option<String>,
+    #[schema(example = "Philadelphia")]
     pub location: Option<String>,
+    #[schema(example = json!(["grace@example.com"]))]
     pub emails: Vec<String>,
+    #[schema(example = json!(["+1 555 0100"]))]
     pub phones: Vec<String>,
     /// LinkedIn, personal sites.
+    #[schema(example = json!(["https://www.linkedin.com/in/grace-hopper"]))]
     pub links: Vec<String>,
     pub source: Option<Source>,
+    #[schema(example = "2026-09-12")]
     pub met_on: Option<NaiveDate>,
+    #[schema(example = "RustConf 2026")]
     pub met_via: Option<String>,
     /// Lowercase tags.
+    #[schema(example = json!(["compilers", "teaching"]))]
     pub interests: Vec<String>,
     /// Why this relationship matters.
+    #[schema(example = "Knows everyone in developer tools; a mentor for the team")]
     pub why: Option<String>,
     /// What I can give them.
+    #[schema(example = "Intros to our grocery pilots")]
     pub can_give: Option<String>,
     /// What I can get from them.
+    #[schema(example = "Advice on hiring compiler engineers")]
     pub can_get: Option<String>,
+    #[schema(example = "Send her the benchmark write-up")]
     pub next_step: Option<String>,
+    #[schema(example = "2026-12-04")]
     pub next_step_due: Option<NaiveDate>,
     /// How they spend their time.
+    #[schema(example = "Standards committees")]
     pub spends_time_on: Option<String>,
     /// How they relax.
+    #[schema(example = "Sailing")]
     pub relaxes_by: Option<String>,
     /// What they are growing in.
+    #[schema(example = "Public speaking")]
     pub growing_in: Option<String>,
     pub stage: Stage,
     /// For `not_now` contacts: when to reconsider.
     pub revisit_on: Option<NaiveDate>,
     /// Desired days between interactions.
+    #[schema(example = 60)]
     pub keep_in_touch_days: Option<i32>,
+    #[schema(example = "Prefers phone calls")]
     pub notes: Option<String>,
     /// Read-only: the latest past interaction's `occurred_at`; planned
     /// (future) interactions do not count until their time comes.
+    #[schema(example = "2026-11-20T16:00:00Z")]
     pub last_interaction_at: Option<DateTime<Utc>>,
     /// Read-only: past interactions with this contact (planned ones do not
     /// count).
+    #[schema(example = 4)]
     pub interaction_count: i32,
     /// Read-only: past interactions in which you gave something.
+    #[schema(example = 2)]
     pub gave_count: i32,
     /// Read-only: past interactions in which you received something.
+    #[schema(example = 1)]
     pub received_count: i32,
     /// Read-only: what `gave_count` and `received_count` mean, and the last
     /// of each.
     pub reciprocity: reciprocity::ContactReciprocity,
     /// Read-only: when to get in touch next, from `keep_in_touch_days` and the
     /// last interaction (or `met_on`, or when the contact was added).
+    #[schema(example = "2027-01-19")]
     pub next_touch_due: Option<NaiveDate>,
     /// Read-only: intersections with you that are suggested or confirmed.
+    #[schema(example = 2)]
     pub intersection_count: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Only in lists searched with `q`: why this contact was found (one of
-    /// its own fields, an interaction it took part in, or one of its goals
-    /// and offers), with a snippet.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// In lists searched with `q`: why this contact was found (one of its
+    /// own fields, an interaction it took part in, or one of its goals and
+    /// offers), with a snippet; null elsewhere.
     pub matched: Option<crate::domain::search::ContactMatch>,
 }
 

@@ -141,8 +141,7 @@ pub struct ReconnectReason {
     pub kind: ReconnectReasonKind,
     #[schema(example = "Overdue by 334 days: every 30 days, last in touch on 2025-12-01.")]
     pub text: String,
-    /// The intersection, for `intersection`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The intersection, for `intersection` (null for other reasons).
     pub intersection_id: Option<Uuid>,
 }
 

@@ -35,6 +35,7 @@ pub struct AttendedEvent {
     pub name: String,
     pub starts_at: DateTime<Utc>,
     pub ends_at: Option<DateTime<Utc>>,
+    #[schema(example = "Lisbon")]
     pub location: Option<String>,
     /// The contact's status there.
     pub status: AttendeeStatus,

@@ -55,14 +55,19 @@ pub struct Event {
     pub id: Uuid,
     #[schema(example = "SaaS Founders Summit")]
     pub name: String,
+    #[schema(example = "2026-12-10T09:00:00Z")]
     pub starts_at: DateTime<Utc>,
     /// Absent for an event without a known end.
+    #[schema(example = "2026-12-11T18:00:00Z")]
     pub ends_at: Option<DateTime<Utc>>,
+    #[schema(example = "Lisbon")]
     pub location: Option<String>,
+    #[schema(example = "https://summit.example.com/")]
     pub url: Option<String>,
     /// Why you go: what you want from it.
     #[schema(example = "Meet seed investors and a product designer")]
     pub intent: Option<String>,
+    #[schema(example = "Booth 14; the investor panel is on day two")]
     pub notes: Option<String>,
     /// Your goals this event could advance.
     pub goal_ids: Vec<Uuid>,

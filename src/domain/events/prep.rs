@@ -48,6 +48,7 @@ pub struct AttendeeContact {
     pub full_name: String,
     #[schema(example = "Partner at Northwind Seed")]
     pub headline: Option<String>,
+    #[schema(example = "Northwind Seed")]
     pub company: Option<String>,
 }
 
@@ -72,6 +73,7 @@ pub struct PrepAttendee {
     )]
     pub ask: String,
     /// What you could offer them, when you know.
+    #[schema(example = "An intro to two grocery chains we sell to")]
     pub offer: Option<String>,
     /// Your best intersections with them (at most three).
     pub intersections: Vec<Intersection>,

@@ -53,11 +53,13 @@ pub struct Goal {
     pub kind: GoalKind,
     #[schema(example = "Launch a podcast about small-business marketing")]
     pub title: String,
+    #[schema(example = "Twelve episodes by June, with guests from our customers")]
     pub description: Option<String>,
     /// Lowercase tags; they weigh more than words in matching.
     #[schema(example = json!(["podcasting", "marketing"]))]
     pub topics: Vec<String>,
     pub horizon: Option<Horizon>,
+    #[schema(example = "2027-06-30")]
     pub target_on: Option<NaiveDate>,
     pub status: GoalStatus,
     /// 1 (highest) to 3.

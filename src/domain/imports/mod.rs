@@ -82,13 +82,10 @@ pub struct ImportParams {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportError {
     /// The record's first line (CSV formats).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
     /// The card's number, from 1 (vCard).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub card: Option<u64>,
     /// Where in the document (JSON), such as `contacts[3]`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     #[schema(example = "emails[0]: not an email address")]
     pub message: String,
@@ -122,7 +119,8 @@ impl ImportError {
 #[derive(Debug, Default, Serialize, ToSchema)]
 #[schema(example = json!({
     "dry_run": false, "created": 412, "merged": 37, "skipped": 3,
-    "errors": [{"line": 88, "message": "no first or last name"}]
+    "errors": [{"line": 88, "card": null, "path": null, "message": "no first or last name"}],
+    "errors_omitted": 0, "restored": null
 }))]
 pub struct ImportReport {
     /// Nothing was written.
@@ -138,8 +136,8 @@ pub struct ImportReport {
     pub errors: Vec<ImportError>,
     /// Records that could not be imported beyond those listed in `errors`.
     pub errors_omitted: u64,
-    /// JSON imports: goals, interactions and intersection decisions restored.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// JSON imports: goals, interactions and intersection decisions restored
+    /// (null for other formats).
     pub restored: Option<restore::Restored>,
 }
 

@@ -22,7 +22,9 @@ use crate::error::AppError;
 /// Something to do after an interaction.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct FollowUp {
+    #[schema(example = "2026-12-04")]
     pub due_on: NaiveDate,
+    #[schema(example = "Send the deck")]
     pub note: Option<String>,
     pub done: bool,
 }
@@ -32,17 +34,22 @@ pub struct FollowUp {
 pub struct Interaction {
     #[schema(example = "0193a5f2-8c1e-7d2a-9b7e-2f1c3d4e5f60")]
     pub id: Uuid,
+    #[schema(example = "2026-11-20T16:00:00Z")]
     pub occurred_at: DateTime<Utc>,
     pub kind: InteractionKind,
     pub channel: Option<Channel>,
     /// The contacts involved (at least one).
     pub contact_ids: Vec<Uuid>,
+    #[schema(example = "Coffee: her team is hiring two PMs")]
     pub summary: Option<String>,
+    #[schema(example = "She wants to move to Lisbon next year")]
     pub notes: Option<String>,
     pub initiated_by: Option<InitiatedBy>,
     /// What you gave: knowledge, a favour, an introduction.
+    #[schema(example = "An intro to our design agency")]
     pub gave: Option<String>,
     /// What you received.
+    #[schema(example = "Feedback on the pitch deck")]
     pub received: Option<String>,
     /// Goals this interaction advanced.
     pub goal_ids: Vec<Uuid>,

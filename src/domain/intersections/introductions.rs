@@ -75,6 +75,7 @@ pub struct Introduction {
     /// Up to three matches, best first.
     pub matches: Vec<IntroductionMatch>,
     pub status: IntersectionStatus,
+    #[schema(example = "Both in Lisbon in March")]
     pub note: Option<String>,
 }
 
@@ -87,6 +88,7 @@ pub struct IntroductionDecision {
     /// The two contacts, in id order.
     pub contact_ids: [Uuid; 2],
     pub status: IntersectionStatus,
+    #[schema(example = "Introduced at the summit")]
     pub note: Option<String>,
     pub created_at: chrono::DateTime<Utc>,
     pub updated_at: chrono::DateTime<Utc>,

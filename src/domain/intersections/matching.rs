@@ -22,6 +22,7 @@ pub struct ContactRef {
     pub id: Uuid,
     #[schema(example = "Grace Hopper")]
     pub full_name: String,
+    #[schema(example = "the compiler person")]
     pub headline: Option<String>,
 }
 

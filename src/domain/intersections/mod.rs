@@ -157,6 +157,7 @@ pub struct Intersection {
     /// The shared terms that made it, strongest first.
     pub reasons: Vec<Reason>,
     pub status: IntersectionStatus,
+    #[schema(example = "Intro her to Maya before the summit")]
     pub note: Option<String>,
     pub origin: IntersectionOrigin,
     pub created_at: DateTime<Utc>,

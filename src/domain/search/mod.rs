@@ -111,6 +111,7 @@ pub struct SearchHit {
     pub id: Uuid,
     /// The contact's name, the interaction's summary (or its kind and
     /// date), the goal's title.
+    #[schema(example = "Grace Hopper")]
     pub title: String,
     /// The contacts it is about: the contact itself, an interaction's
     /// participants, a goal's holder (none for your own goals).

@@ -55,13 +55,17 @@ impl DeliveryState {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Attempt {
     /// 1 for the first attempt, counting redeliveries.
+    #[schema(example = 1)]
     pub attempt: u32,
     pub at: DateTime<Utc>,
     /// The receiver's status code; `null` when there was no answer.
+    #[schema(example = 500)]
     pub status_code: Option<u16>,
     /// From sending the request to the answer's status line.
+    #[schema(example = 182)]
     pub latency_ms: u64,
     /// Why it failed, when it did.
+    #[schema(example = "the endpoint answered 500")]
     pub error: Option<String>,
 }
 

@@ -218,11 +218,14 @@ pub struct Webhook {
     #[schema(example = "https://hooks.example.com/rapport")]
     pub url: String,
     /// The events sent; empty: all.
+    #[schema(example = json!(["contact.created", "intersection.found"]))]
     pub event_types: Vec<EventType>,
+    #[schema(example = "CRM sync")]
     pub description: Option<String>,
     pub enabled: bool,
     /// Why the service disabled it (its receiver failed for too long); `null`
     /// when enabled or disabled by you.
+    #[schema(example = "no delivery succeeded for 24 hours (last: connection refused)")]
     pub disabled_reason: Option<String>,
     /// The start of the signing secret, to recognise it.
     #[schema(example = "whsec_MfKQ9r")]

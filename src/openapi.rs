@@ -84,6 +84,7 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     page_items_by_reference(&mut doc);
     responses_send_every_field(&mut doc);
     responses_show_an_example(&mut doc);
+    responses_name_their_headers(&mut doc);
     header_parameters_are_strings(&mut doc);
     sort_values_have_names(&mut doc);
     // Relative: the document describes the server that serves it.
@@ -174,10 +175,12 @@ fn responses_send_every_field(doc: &mut serde_json::Value) {
     }
 }
 
-/// Every success response shows an example (Swagger UI, mock servers and
-/// readers of the document use it): one the handler declares, else one built
-/// from the schema, where each property shows its own example or a plain
-/// value of its type. Built from the schema, it cannot drift from it.
+/// Every response shows an example (Swagger UI, mock servers and readers of
+/// the document use it): one the handler declares, else one built from the
+/// schema, where each property shows its own example or a plain value of its
+/// type, so it cannot drift from the schema. An error an operation declares
+/// itself shows the problem of its status with the code its description
+/// names.
 fn responses_show_an_example(doc: &mut serde_json::Value) {
     let components = doc["components"]["schemas"].clone();
     let Some(paths) = doc["paths"].as_object_mut() else {
@@ -191,17 +194,88 @@ fn responses_show_an_example(doc: &mut serde_json::Value) {
         let Some(responses) = operation["responses"].as_object_mut() else {
             continue;
         };
-        for (_, response) in responses.iter_mut().filter(|(s, _)| s.starts_with('2')) {
+        for (status, response) in responses.iter_mut() {
+            let description = response["description"].as_str().unwrap_or_default();
+            let problem = (!status.starts_with('2')).then(|| problem_example(status, description));
             let Some(content) = response.get_mut("content").and_then(|c| c.as_object_mut()) else {
                 continue;
             };
             for media in content.values_mut() {
                 if media.get("example").is_none() && media.get("examples").is_none() {
-                    media["example"] = example_of(&media["schema"], &components, 0);
+                    media["example"] = match &problem {
+                        Some(problem) => problem.clone(),
+                        None => example_of(&media["schema"], &components, 0),
+                    };
                 }
             }
         }
     }
+}
+
+/// Headers every client may read: `X-Request-Id` on every response (the
+/// caller's, when sane, or a fresh UUIDv7: [`crate::http::request_id`]), and
+/// `Idempotent-Replayed` on the success of an operation that takes an
+/// `Idempotency-Key` ([`crate::http::idempotency`]).
+fn responses_name_their_headers(doc: &mut serde_json::Value) {
+    use serde_json::json;
+    let request_id = json!({
+        "schema": {"type": "string"},
+        "description": "This request's id, also in the logs and in a problem's `request_id`: \
+            the one you sent as `X-Request-Id` (up to 128 letters, digits and `-_.:`), or \
+            a fresh UUIDv7.",
+    });
+    let replayed = json!({
+        "schema": {"type": "string", "enum": ["true"]},
+        "description": "Present when this is the stored answer to an earlier request with \
+            the same `Idempotency-Key`: nothing was done again.",
+    });
+    if let Some(shared) = doc["components"]["responses"].as_object_mut() {
+        for response in shared.values_mut() {
+            response["headers"]["X-Request-Id"] = request_id.clone();
+        }
+    }
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for operation in paths
+        .values_mut()
+        .filter_map(|i| i.as_object_mut())
+        .flat_map(|i| i.values_mut())
+    {
+        let idempotent = operation["parameters"]
+            .as_array()
+            .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
+        let Some(own) = operation["responses"].as_object_mut() else {
+            continue;
+        };
+        for (status, response) in own.iter_mut() {
+            if response.get("$ref").is_some() {
+                continue;
+            }
+            if idempotent && status.starts_with('2') {
+                response["headers"]["Idempotent-Replayed"] = replayed.clone();
+            }
+            response["headers"]["X-Request-Id"] = request_id.clone();
+        }
+    }
+}
+
+/// The problem for `status` ([`ErrorResponses::example`]), with the code a
+/// description names in backticks (`email_taken`) and its words as detail.
+fn problem_example(status: &str, description: &str) -> serde_json::Value {
+    let mut problem = ErrorResponses::example(status);
+    let code = description
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|s| s.contains('_') && s.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+    if let Some(code) = code {
+        let detail = description.split(" (`").next().unwrap_or(description);
+        problem["code"] = code.into();
+        problem["type"] = format!("urn:rapport:problem:{code}").into();
+        problem["detail"] = format!("{}.", detail.trim_end_matches('.')).into();
+    }
+    problem
 }
 
 /// A value that `schema` accepts, from its examples where it has them.
@@ -486,6 +560,10 @@ impl ErrorResponses {
                 detail: "This token has the read scope; this request writes.".into(),
             },
             "404" => AppError::not_found("contact"),
+            "409" => AppError::Conflict {
+                code: "conflict",
+                detail: "The request conflicts with the resource's current state.".into(),
+            },
             "408" => {
                 AppError::RequestTimeout("The request body did not arrive within 15 s.".into())
             }

@@ -310,15 +310,35 @@ async fn every_operation_is_described_and_every_answer_has_an_example() {
                 !description.is_empty(),
                 "{method} {path} has no description"
             );
+            let idempotent = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
             for (status, response) in operation["responses"].as_object().unwrap() {
-                if !status.starts_with('2') {
+                if response.get("$ref").is_some() {
                     continue;
+                }
+                assert!(
+                    response["headers"].get("X-Request-Id").is_some(),
+                    "{method} {path} {status} does not name X-Request-Id"
+                );
+                if idempotent && status.starts_with('2') {
+                    assert!(
+                        response["headers"].get("Idempotent-Replayed").is_some(),
+                        "{method} {path} {status} does not name Idempotent-Replayed"
+                    );
                 }
                 for (media, content) in response["content"].as_object().into_iter().flatten() {
                     assert!(
                         content.get("example").is_some() || content.get("examples").is_some(),
                         "{method} {path} {status} {media} has no example"
                     );
+                    if media == "application/problem+json" {
+                        assert_eq!(
+                            content["example"]["status"].to_string(),
+                            *status,
+                            "{method} {path}"
+                        );
+                    }
                 }
             }
         }
@@ -337,8 +357,12 @@ async fn every_operation_is_described_and_every_answer_has_an_example() {
             );
         }
     }
+    let taken = &spec["paths"]["/api/v1/auth/register"]["post"]["responses"]["409"]["content"]["application/problem+json"]
+        ["example"];
+    assert_eq!(taken["code"], "email_taken");
     // Each error status shows its own problem, as the server writes it.
     for (name, response) in spec["components"]["responses"].as_object().unwrap() {
+        assert!(response["headers"].get("X-Request-Id").is_some(), "{name}");
         let example = &response["content"]["application/problem+json"]["example"];
         let status = example["status"].as_u64().unwrap();
         let code = example["code"].as_str().unwrap();

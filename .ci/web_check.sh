@@ -32,7 +32,7 @@ if [ ! -x "$CHROMIUM" ]; then
   apt-get update -qq
   apt-get install -y -qq chromium >/dev/null
 fi
-"$CHROMIUM" --version
+"$CHROMIUM" --version 2>/dev/null  # (its Debian wrapper script complains on stderr)
 
 target="$(mkdir -p "${CARGO_TARGET_DIR:-target}" && realpath "${CARGO_TARGET_DIR:-target}")"
 tools="$target/ci-web"

@@ -40,10 +40,13 @@ function guarded(handler) {
   return async (event) => {
     event?.preventDefault?.();
     clearError();
+    document.body.dataset.busy = "true";
     try {
       await handler(event);
     } catch (err) {
       reportError(err);
+    } finally {
+      delete document.body.dataset.busy;
     }
   };
 }
@@ -95,18 +98,20 @@ $("#logout").addEventListener(
 
 let lastCreate = null; // { body, key }: what "Send the same create again" sends
 
-async function sendCreate(body, key) {
+/** Sends a create; the status line is written last, when the lists show it. */
+async function sendCreate(body, key, form) {
   const { status, data, headers } = await api.createContact(body, key);
+  form?.reset();
+  await Promise.all([reloadContacts(), loadAgenda()]);
   const replayed = headers.get("Idempotent-Replayed") === "true";
   const etag = headers.get("ETag");
-  const status_line = $("#create-status");
-  status_line.dataset.replayed = String(replayed);
-  status_line.dataset.etag = etag ?? "";
-  status_line.dataset.contactId = data.id;
-  status_line.textContent = replayed
+  const line = $("#create-status");
+  line.dataset.replayed = String(replayed);
+  line.dataset.etag = etag ?? "";
+  line.dataset.contactId = data.id;
+  line.textContent = replayed
     ? `Replayed: the server had already created ${data.full_name} for this key (${status}, ETag ${etag}); no duplicate.`
     : `Created ${data.full_name} (${status}, ETag ${etag}, Idempotent-Replayed: ${headers.get("Idempotent-Replayed") ?? "absent"}).`;
-  await Promise.all([reloadContacts(), loadAgenda()]);
 }
 
 $("#create-form").addEventListener(
@@ -122,8 +127,7 @@ $("#create-form").addEventListener(
     if (email) body.emails = [email];
     lastCreate = { body, key: `web-${crypto.randomUUID()}` };
     $("#create-again").disabled = false;
-    await sendCreate(lastCreate.body, lastCreate.key);
-    event.target.reset();
+    await sendCreate(lastCreate.body, lastCreate.key, event.target);
   }),
 );
 

@@ -586,3 +586,105 @@ fn the_threshold_is_the_same_in_code_spec_and_readme() {
         "the README names the threshold {threshold}"
     );
 }
+
+/// A vocabulary of work: two activities that complete each other, two
+/// crafts (roles) and a sector, and a broad craft implied by narrower ones.
+const WORK: &str = r#"
+[[concept]]
+id = "hiring"
+label = "hiring"
+kind = "activity"
+gated = true
+phrases = ["hiring", "hire"]
+complements = ["job_seeking"]
+
+[[concept]]
+id = "job_seeking"
+label = "job seeking"
+kind = "activity"
+gated = true
+phrases = ["job search"]
+
+[[concept]]
+id = "cooking"
+label = "cooking"
+role = true
+phrases = ["cook", "line cook"]
+
+[[concept]]
+id = "photography"
+label = "photography"
+role = true
+phrases = ["photographer"]
+
+[[concept]]
+id = "restaurants"
+label = "restaurants"
+phrases = ["restaurant"]
+
+[[concept]]
+id = "design"
+label = "design"
+role = true
+phrases = ["design"]
+
+[[concept]]
+id = "ux_design"
+label = "UX design"
+weight = 0.3
+role = true
+phrases = ["ux"]
+broader = ["design"]
+
+[[concept]]
+id = "graphic_design"
+label = "graphic design"
+weight = 0.3
+role = true
+phrases = ["logo design"]
+broader = ["design"]
+"#;
+
+fn work() -> Arc<Lexicon> {
+    let vocabulary = Vocabulary::parse("version = 1", &[("work.toml", WORK)])
+        .expect("the work vocabulary parses");
+    Arc::new(Lexicon::compile(&vocabulary, &[]))
+}
+
+#[test]
+fn work_sought_and_offered_must_agree_on_the_role_not_only_the_sector() {
+    let n = build(
+        work(),
+        &[
+            (contact(1), GOAL, "Hiring a line cook for our restaurant"),
+            (contact(2), GOAL, "Job search: photographer for restaurants"),
+            (contact(3), GOAL, "Job search: cook in a restaurant"),
+        ],
+    );
+    // The photographer shares the sector with both, the role with neither.
+    assert_eq!(introduced(&n), vec![(MatchKind::ComplementaryGoal, 0, 2)]);
+}
+
+#[test]
+fn a_concept_implied_by_narrower_ones_names_the_words_each_side_used() {
+    let n = build(
+        work(),
+        &[
+            (ME, Facet::Interests, "ux"),
+            (contact(1), Facet::Interests, "logo design"),
+        ],
+    );
+    let all = n.network.intersections();
+    assert_eq!(all.len(), 1, "the two meet as design");
+    let reason = &all[0].reasons[0];
+    assert_eq!(reason.term, "design");
+    assert_eq!(reason.relation, Relation::Same);
+    // Neither wrote "design": each side's words for the narrower concept
+    // say it, never an empty phrase.
+    assert_eq!(reason.phrases, vec!["ux", "logo design"]);
+    assert!(
+        all.iter()
+            .flat_map(|found| &found.reasons)
+            .all(|reason| reason.phrases.iter().all(|phrase| !phrase.is_empty()))
+    );
+}

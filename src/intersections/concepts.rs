@@ -324,6 +324,7 @@ mod tests {
             broader: Vec::new(),
             offered_as: None,
             kind: None,
+            role: false,
         };
         let vocabulary = Vocabulary {
             version: 1,

@@ -29,7 +29,10 @@
 //! job seeking in the other) as if they were shared, plus [`TAG_BONUS`] per
 //! shared tag, capped at 1 and rounded to 4 decimals. Two rules then lower
 //! it: *gated* concepts (hiring, selling, moving) count only when the pair
-//! also shares something else ([`GATE_FLOOR`], [`GATE_SHARE`]), two goals or
+//! also shares something else ([`GATE_FLOOR`], [`GATE_SHARE`]) and, when
+//! both items say a *role* (a craft or profession: design, nursing,
+//! cooking), a role (a line cook wanted and a photographer shooting for
+//! restaurants share a sector, not the work), two goals or
 //! offers whose *activities* neither match nor complete each other keep
 //! [`MISMATCH_SHARE`] of it, and those that meet on topics alone (one of
 //! them names no activity) keep [`TOPIC_ONLY_SHARE`]. A pair is an intersection when its score
@@ -134,7 +137,7 @@ pub const MIN_SCORE: f64 = 0.15;
 
 /// The version of the scoring model: raise it with any change to how items
 /// are read or scored, so that stored intersections are recomputed.
-pub const MODEL_VERSION: i64 = 2;
+pub const MODEL_VERSION: i64 = 3;
 
 /// The model and the built-in vocabulary's version, in one number: stored
 /// intersections computed with another are stale.

@@ -62,6 +62,12 @@ pub struct ConceptDef {
     pub offered_as: Option<String>,
     /// `activity` or `topic` (or `place`); by default, the file's.
     pub kind: Option<ConceptKind>,
+    /// A topic that is a craft or a profession, what someone does (design,
+    /// nursing, cooking, data science), rather than a sector or an audience,
+    /// for whom (restaurants, fintech, healthcare): work that one side offers
+    /// and the other seeks must agree on it (see `Gate::Topic`).
+    #[serde(default)]
+    pub role: bool,
 }
 
 /// What company a concept needs to make a match.
@@ -231,6 +237,9 @@ fn check_definition(concept: &ConceptDef) -> Result<(), String> {
     if concept.phrases.is_empty() && concept.senses.is_empty() {
         return Err(format!("concept {id} has no phrase"));
     }
+    if concept.role && concept.kind.unwrap_or_default() != ConceptKind::Topic {
+        return Err(format!("concept {id}: only a topic can be a role"));
+    }
     let phrases = concept
         .phrases
         .iter()
@@ -345,6 +354,8 @@ pub struct ConceptInfo {
     /// See [`ConceptDef::offered_as`].
     pub offered_as: Option<u32>,
     pub kind: ConceptKind,
+    /// See [`ConceptDef::role`].
+    pub role: bool,
     /// Defined by the user rather than the built-in vocabulary.
     pub own: bool,
 }
@@ -445,6 +456,7 @@ impl Lexicon {
                         broader: Vec::new(),
                         offered_as: None,
                         kind: None,
+                        role: false,
                     };
                     definitions.push((definition, true));
                 }
@@ -474,6 +486,7 @@ impl Lexicon {
                     .as_ref()
                     .and_then(|id| index.get(id).copied()),
                 kind: concept.kind.unwrap_or_default(),
+                role: concept.role,
                 own: *own,
             })
             .collect();
@@ -682,6 +695,7 @@ pub fn check_user_concept(
                 broader: Vec::new(),
                 offered_as: None,
                 kind: None,
+                role: false,
             };
             check_definition(&definition).map_err(|message| ("id", message))?;
             if builtin.find(&concept.id).is_some() {
@@ -772,6 +786,7 @@ mod tests {
             broader: Vec::new(),
             offered_as: None,
             kind: None,
+            role: false,
         }
     }
 

@@ -62,6 +62,8 @@ pub(super) struct Entry {
     pub scale: f64,
     /// The item's own words for a concept, or [`NO_SURFACE`].
     pub surface: u32,
+    /// Said by the item, rather than only implied as a broader concept.
+    pub said: bool,
 }
 
 /// Where an item's terms get their ids: given as met while building the
@@ -76,7 +78,7 @@ pub(super) trait Terms {
 /// The entries of one item, term ids ascending.
 pub(super) fn entries(lexicon: &Lexicon, read: &Read, terms: &mut impl Terms) -> Vec<Entry> {
     let mut entries: Vec<Entry> = Vec::new();
-    let mut concepts: Vec<(u32, bool, f64)> = Vec::new();
+    let mut concepts: Vec<Implied> = Vec::new();
     take(
         &mut entries,
         &mut concepts,
@@ -98,22 +100,31 @@ pub(super) fn entries(lexicon: &Lexicon, read: &Read, terms: &mut impl Terms) ->
         }
     }
     // Broader concepts, at a share of the narrower one's weight, unless the
-    // item names them itself.
-    for (concept, tagged, scale) in concepts {
+    // item names them itself. The narrower concept's words say the broader
+    // one too ("UX" is why an item is about design): a reason shows what
+    // each side wrote, never an empty phrase.
+    for (concept, tagged, scale, surface) in concepts {
         for &broader in &lexicon.concept(concept).broader {
             if let Some(term) = terms.concept(broader) {
-                entries.push(Entry::new(term, tagged, scale * BROADER_SHARE, NO_SURFACE));
+                entries.push(Entry {
+                    said: false,
+                    ..Entry::new(term, tagged, scale * BROADER_SHARE, surface)
+                });
             }
         }
     }
     merge(entries)
 }
 
+/// A concept read in an item, whose broader concepts it implies: the
+/// concept, whether a tag said it, its scale, and the words that said it.
+type Implied = (u32, bool, f64, u32);
+
 /// Adds the terms of `reading`, each counting `scale` (less in a
 /// description than in a title); `tagged` when it is a tag's.
 fn take(
     entries: &mut Vec<Entry>,
-    concepts: &mut Vec<(u32, bool, f64)>,
+    concepts: &mut Vec<Implied>,
     reading: &Reading,
     (tagged, scale): (bool, f64),
     terms: &mut impl Terms,
@@ -127,7 +138,7 @@ fn take(
         if let Some(term) = terms.concept(mention.concept) {
             entries.push(Entry::new(term, tagged, scale, surface));
         }
-        concepts.push((mention.concept, tagged, scale));
+        concepts.push((mention.concept, tagged, scale, surface));
     }
     for word in &reading.words {
         if let Some(term) = terms.word(word) {
@@ -144,8 +155,18 @@ impl Entry {
             tagged,
             scale,
             surface,
+            said: true,
         }
     }
+}
+
+/// Whether an item says a role itself (see `ConceptDef::role`): a role only
+/// implied ("taxes" is accounting, "press" public relations) says what the
+/// item is about, not the work someone does.
+pub(super) fn says_a_role(terms: &[Term], entries: &[Entry]) -> bool {
+    entries
+        .iter()
+        .any(|entry| entry.said && terms[entry.term as usize].role)
 }
 
 /// Sorts by term (stably) and merges repeats: the largest scale stands, its
@@ -166,6 +187,7 @@ fn merge(mut entries: Vec<Entry>) -> Vec<Entry> {
                     last.count += entry.count;
                 }
                 last.tagged |= entry.tagged;
+                last.said |= entry.said;
                 if last.surface == NO_SURFACE {
                     last.surface = entry.surface;
                 }
@@ -192,6 +214,8 @@ pub(super) struct Term {
     pub activity: bool,
     /// A place concept (see `ConceptKind::Place`).
     pub place: bool,
+    /// A craft or profession (see `ConceptDef::role`).
+    pub role: bool,
 }
 
 /// The normalised TF-IDF vector of an item's entries: term ids ascending,

@@ -108,6 +108,8 @@ impl Bits {
     const PLACE: u8 = 2;
     const ACTIVITY: u8 = 4;
     const GATE_SHIFT: u8 = 3;
+    /// Above the two bits of the gate.
+    const ROLE: u8 = 32;
 
     fn of(term: &Term) -> Bits {
         let mut bits = (term.gate as u8) << Bits::GATE_SHIFT;
@@ -119,6 +121,9 @@ impl Bits {
         }
         if term.activity {
             bits |= Bits::ACTIVITY;
+        }
+        if term.role {
+            bits |= Bits::ROLE;
         }
         Bits(bits)
     }
@@ -135,8 +140,12 @@ impl Bits {
         self.0 & Bits::ACTIVITY != 0
     }
 
+    fn role(self) -> bool {
+        self.0 & Bits::ROLE != 0
+    }
+
     fn gate(self) -> Gate {
-        match self.0 >> Bits::GATE_SHIFT {
+        match (self.0 >> Bits::GATE_SHIFT) & 3 {
             0 => Gate::Open,
             1 => Gate::Topic,
             _ => Gate::Place,
@@ -148,6 +157,8 @@ impl Bits {
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Flags {
     activity: bool,
+    /// Whether any term is a role (a craft or profession).
+    role: bool,
     complements: bool,
     /// Tag terms, at most 255: what tag bonuses a pair can get.
     tags: u8,
@@ -270,12 +281,12 @@ impl Network {
             let idf = idf(item_count, document_frequency[id]);
             if idf > 0.0 {
                 final_ids[id] = Some(terms.len() as u32);
-                let (base, gate, kind) = match via {
+                let (base, gate, kind, role) = match via {
                     Via::Concept => {
                         let info = lexicon.concept(concept);
-                        (info.weight, info.gated, info.kind)
+                        (info.weight, info.gated, info.kind, info.role)
                     }
-                    Via::Word | Via::Tag => (1.0, Gate::Open, ConceptKind::Topic),
+                    Via::Word | Via::Tag => (1.0, Gate::Open, ConceptKind::Topic, false),
                 };
                 terms.push(Term {
                     via,
@@ -286,6 +297,7 @@ impl Network {
                     gate,
                     activity: kind == ConceptKind::Activity,
                     place: kind == ConceptKind::Place,
+                    role,
                 });
             }
         }
@@ -309,6 +321,7 @@ impl Network {
         let mut vector_surfaces = Vec::new();
         let mut indexed = Vec::new();
         let mut unindexed_bound = Vec::with_capacity(items.len());
+        let mut says_a_role = Vec::with_capacity(items.len());
         for item_entries in &entries {
             // Dropping terms keeps the order, so ids stay ascending.
             let remapped: Vec<analysis::Entry> = item_entries
@@ -318,6 +331,7 @@ impl Network {
                 })
                 .collect();
             let (ids, weights, item_surfaces) = analysis::weigh(&terms, &remapped);
+            says_a_role.push(analysis::says_a_role(&terms, &remapped));
             let (item_indexed, bound) = choose_indexed(&terms, &ids, &weights);
             vector_terms.extend_from_slice(&ids);
             vector_weights.extend_from_slice(&weights);
@@ -422,7 +436,7 @@ impl Network {
             .map(|item| {
                 let range =
                     network.vector_starts[item] as usize..network.vector_starts[item + 1] as usize;
-                network.flags_of(&network.vector_terms[range])
+                network.flags_of(&network.vector_terms[range], says_a_role[item])
             })
             .collect();
         network
@@ -455,9 +469,10 @@ impl Network {
     }
 
     /// The [`Flags`] of a vector's terms.
-    fn flags_of(&self, terms: &[u32]) -> Flags {
+    fn flags_of(&self, terms: &[u32], says_a_role: bool) -> Flags {
         Flags {
             activity: terms.iter().any(|&t| self.terms[t as usize].activity),
+            role: says_a_role,
             complements: terms.iter().any(|&t| !self.complements_of(t).is_empty()),
             tags: terms
                 .iter()

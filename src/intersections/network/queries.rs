@@ -232,7 +232,7 @@ impl Network {
             weights: &weights,
             surfaces: &surfaces,
             table: &known.surfaces,
-            flags: self.flags_of(&terms),
+            flags: self.flags_of(&terms, analysis::says_a_role(&self.terms, &entries)),
         };
 
         let mut scratch = Scratch::default();

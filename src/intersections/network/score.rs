@@ -53,6 +53,8 @@ struct Parts {
     /// The open part that shared places carry.
     places: f64,
     tags: u32,
+    /// Both items name a role (a craft or profession) and they share none.
+    roles_disagree: bool,
 }
 
 impl Parts {
@@ -70,7 +72,10 @@ impl Parts {
         let place = opens(self.places, gated(Gate::Place));
         let open = self.same[Gate::Open as usize] + self.complement[Gate::Open as usize];
         let company = open + if place { gated(Gate::Place) } else { 0.0 };
-        let topic = opens(company, gated(Gate::Topic));
+        // Work one side offers and the other seeks (hiring, freelancing,
+        // mentoring...) is about a role: a line cook wanted and a
+        // photographer shooting for restaurants share the sector only.
+        let topic = opens(company, gated(Gate::Topic)) && !self.roles_disagree;
         [true, topic, place]
     }
 
@@ -107,11 +112,14 @@ impl Parts {
 impl Network {
     /// The score of items `a` and `b`, which pair as `pairing`.
     pub(super) fn score(&self, a: Vector, b: Vector, pairing: Pairing) -> PairScore {
-        let mut parts = Parts::default();
+        let mut parts = Parts {
+            roles_disagree: self.roles_disagree(a, b, pairing),
+            ..Parts::default()
+        };
         self.for_each_contribution(a, b, pairing.complements(), |c| parts.add(self, &c));
         let (shared, complement) = parts.counted();
         let bonus = TAG_BONUS * f64::from(parts.tags);
-        let share = self.intent_share(a, b, pairing);
+        let share = self.intent_share(a, b, pairing, parts.roles_disagree);
         PairScore {
             score: round4(((shared + complement) * share + bonus).min(1.0)),
             shared,
@@ -124,29 +132,47 @@ impl Network {
     /// the same pursuit or complementary ones, never a shared topic alone:
     /// selling to grocers and speaking at grocery conferences), or a goal
     /// and an offer whose activities both named differ; 1 otherwise.
-    fn intent_share(&self, a: Vector, b: Vector, pairing: Pairing) -> f64 {
+    fn intent_share(&self, a: Vector, b: Vector, pairing: Pairing, roles_disagree: bool) -> f64 {
         if pairing == Pairing::Interests {
             return 1.0;
         }
-        match self.intents_meet(a, b) {
+        match self.intents_meet(a, b, roles_disagree) {
             Some(true) => 1.0,
             Some(false) => MISMATCH_SHARE,
             None => TOPIC_ONLY_SHARE,
         }
     }
 
+    /// Whether two goals or offers each name a role and share none: the
+    /// work one seeks is not the work the other offers (or seeks).
+    fn roles_disagree(&self, a: Vector, b: Vector, pairing: Pairing) -> bool {
+        if pairing == Pairing::Interests || !a.flags.role || !b.flags.role {
+            return false;
+        }
+        let mut shared = false;
+        self.for_each_shared(a, b, |term, _, _, _| {
+            shared |= self.bits[term as usize].role();
+        });
+        !shared
+    }
+
     /// Whether the activities of two items meet: they share one, or one
-    /// completes the other; `None` when either has none. (On the hot path of
-    /// every search: no allocation.)
-    fn intents_meet(&self, a: Vector, b: Vector) -> Option<bool> {
+    /// completes the other; `None` when either has none. When their roles
+    /// disagree, activities about work (gated by a shared topic) do not
+    /// meet. (On the hot path of every search: no allocation.)
+    fn intents_meet(&self, a: Vector, b: Vector, roles_disagree: bool) -> Option<bool> {
         if !a.flags.activity || !b.flags.activity {
             return None;
         }
         let activity = |t: &u32| self.bits[*t as usize].activity();
-        let held_by_b = |t: &u32| activity(t) && b.terms.binary_search(t).is_ok();
+        let may_meet = |t: &u32| !roles_disagree || self.bits[*t as usize].gate() != Gate::Topic;
+        let held_by_b = |t: &u32| activity(t) && may_meet(t) && b.terms.binary_search(t).is_ok();
         let mut a_has_one = false;
         for x in a.terms.iter().filter(|t| activity(t)) {
             a_has_one = true;
+            if !may_meet(x) {
+                continue;
+            }
             if held_by_b(x) || self.complements_of(*x).iter().any(held_by_b) {
                 return Some(true);
             }
@@ -156,13 +182,16 @@ impl Network {
 
     /// What carried the score of `a` and `b`, largest contribution first.
     pub(super) fn reasons(&self, a: Vector, b: Vector, pairing: Pairing) -> Vec<Reason> {
-        let mut parts = Parts::default();
+        let mut parts = Parts {
+            roles_disagree: self.roles_disagree(a, b, pairing),
+            ..Parts::default()
+        };
         let mut all: Vec<Contribution> = Vec::new();
         self.for_each_contribution(a, b, pairing.complements(), |c| {
             parts.add(self, &c);
             all.push(c);
         });
-        let share = self.intent_share(a, b, pairing);
+        let share = self.intent_share(a, b, pairing, parts.roles_disagree);
         let gates = parts.gates();
         let mut reasons: Vec<Reason> = all
             .into_iter()

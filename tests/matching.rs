@@ -21,7 +21,13 @@ const TARGET: f64 = 0.90;
 /// What the engine reaches today over the sets in the repository, less a
 /// little: a change that drops below is a regression.
 const RECALL_FLOOR: f64 = 0.74;
-const PRECISION_FLOOR: f64 = 0.54;
+const PRECISION_FLOOR: f64 = 0.56;
+
+/// Floors of their own for sets that were written before the engine was
+/// tuned on them (held out): `(file, recall, precision)`. Their figures
+/// are the honest estimate for a network nobody tuned on, so a change
+/// that helps the other sets must not lose them.
+const HELD_OUT: &[(&str, f64, f64)] = &[("oss_network.json", 0.70, 0.60)];
 
 fn sets_in(folder: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)
@@ -71,6 +77,20 @@ fn the_engine_keeps_its_recall_and_precision_on_the_labelled_sets() {
     let reports: Vec<Report> = files.iter().map(|path| measure(path)).collect();
     for report in &reports {
         print(report);
+    }
+    for (file, recall_floor, precision_floor) in HELD_OUT {
+        let at = files
+            .iter()
+            .position(|path| path.file_name().is_some_and(|name| name == *file))
+            .unwrap_or_else(|| panic!("the held-out set {file} is missing"));
+        let report = &reports[at];
+        assert!(
+            report.recall() >= *recall_floor && report.precision() >= *precision_floor,
+            "{file}: recall {:.3} and precision {:.3} fell below its floors \
+             ({recall_floor} and {precision_floor})",
+            report.recall(),
+            report.precision(),
+        );
     }
     let positives: usize = reports.iter().map(|r| r.positives).sum();
     let missed: usize = reports.iter().map(|r| r.false_negatives.len()).sum();

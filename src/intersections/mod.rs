@@ -35,7 +35,8 @@
 //! restaurants share a sector, not the work), two goals or
 //! offers whose *activities* neither match nor complete each other keep
 //! [`MISMATCH_SHARE`] of it, and those that meet on topics alone (one of
-//! them names no activity) keep [`TOPIC_ONLY_SHARE`]. A pair is an intersection when its score
+//! them names no activity) keep [`TOPIC_ONLY_SHARE`], or [`MISMATCH_SHARE`]
+//! when both say a role and they share none. A pair is an intersection when its score
 //! reaches [`MIN_SCORE`]. [`Reason`]s are what carried the score: concepts
 //! (with the words each side used), pairs of complementary concepts, words
 //! and tags, largest contribution first.

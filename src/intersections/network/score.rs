@@ -131,7 +131,9 @@ impl Network {
     /// that neither share an activity nor complete each other (two goals are
     /// the same pursuit or complementary ones, never a shared topic alone:
     /// selling to grocers and speaking at grocery conferences), or a goal
-    /// and an offer whose activities both named differ; 1 otherwise.
+    /// and an offer whose activities both named differ, or whose roles
+    /// disagree when one names no activity ("I write podcast jingles" and
+    /// a food podcast looking for chefs); 1 otherwise.
     fn intent_share(&self, a: Vector, b: Vector, pairing: Pairing, roles_disagree: bool) -> f64 {
         if pairing == Pairing::Interests {
             return 1.0;
@@ -139,6 +141,7 @@ impl Network {
         match self.intents_meet(a, b, roles_disagree) {
             Some(true) => 1.0,
             Some(false) => MISMATCH_SHARE,
+            None if roles_disagree => MISMATCH_SHARE,
             None => TOPIC_ONLY_SHARE,
         }
     }

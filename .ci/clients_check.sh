@@ -66,7 +66,7 @@ fail() { failures+=("$1"); echo "clients-check: FAILED: $1"; }
 # A generator's output, shown; a line that warns (or errs) about the spec fails.
 generated() {
   local name="$1" log="$2" status="$3"
-  sed 's/^/  | /' "$log"
+  sed 's/\x1b\[[0-9;]*m//g; s/^/  | /' "$log"
   if [ "$status" -ne 0 ]; then
     fail "$name exited with $status"
   elif grep -Eiq 'warn|⚠|unsupported|error|skipping|could not|cannot|invalid' "$log"; then
@@ -111,7 +111,7 @@ set -e
 echo "clients-check: generated in $((SECONDS - started)) s"
 
 echo "== clients-check: tsc --noEmit (strict) over the scenarios and the generated TypeScript"
-if ! (cd "$work" && "$bin/tsc" -p tsconfig.json --noEmit); then
+if ! (cd "$work" && "$bin/tsc" -p tsconfig.json --strict --noEmit); then
   fail "tsc --noEmit"
 fi
 # Compiled anyway, so every scenario whose own code is sound still runs.

@@ -30,7 +30,8 @@ export function createApi(baseUrl) {
     }
     const response = await fetch(url, init);
     const type = response.headers.get("Content-Type") ?? "";
-    const data = response.status === 204 ? null : type.includes("json") ? await response.json() : await response.text();
+    const text = await response.text();
+    const data = text === "" ? null : type.includes("json") ? JSON.parse(text) : text;
     if (!response.ok) throw new ApiError(response.status, typeof data === "object" ? data : null, response.headers.get("X-Request-Id"));
     return { status: response.status, data, headers: response.headers };
   }

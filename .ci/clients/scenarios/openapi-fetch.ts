@@ -7,9 +7,9 @@ type Contact = components["schemas"]["Contact"];
 type Export = components["schemas"]["Export"];
 type Problem = components["schemas"]["Problem"];
 
-// Bodies typed by the JSON media types (problems are application/problem+json);
-// CSV and vCard exports are read as text.
-const api = createClient<paths, "application/json" | "application/problem+json">({ baseUrl });
+// Each operation has one media type per status: JSON bodies, problem+json
+// errors; the CSV and vCard exports are read as text.
+const api = createClient<paths>({ baseUrl });
 
 main("openapi-fetch", async () => {
   let token = "";

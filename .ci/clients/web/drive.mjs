@@ -2,7 +2,7 @@
 // puppeteer-core) as a person would: register, add a contact, see it listed,
 // send the same create again and see the replay reported (the page reads
 // Idempotent-Replayed and ETag across origins), page through the contacts,
-// see the agenda, and save a screenshot. Any console error, page error, failed
+// see the agenda, log out and in again, and save a screenshot. Any console error, page error, failed
 // request or error status in the page fails the run.
 //
 // Environment: WEB_URL (the page, with ?api=...), CHROMIUM, SCREENSHOT.
@@ -134,6 +134,18 @@ try {
     const sorted = [...names].sort((a, b) => a.localeCompare(b));
     if (JSON.stringify(names) !== JSON.stringify(sorted)) throw new Error(`not in name order: ${names}`);
     await waitText("#contacts-status", "6 shown, all of them");
+  });
+
+  await expect("log out, and log in again: the contacts are there", async () => {
+    await idle();
+    await page.click("#logout");
+    await page.waitForSelector("#auth-form:not([hidden])");
+    await page.waitForSelector("#contacts[hidden]");
+    await fill("#auth-form [name=password]", "tangerine hedgehog orbit 42");
+    await page.click("#login");
+    await waitText("#whoami", email);
+    await page.waitForFunction(() => document.querySelectorAll("#contact-list li").length === 5);
+    await waitText("#agenda-list", "Send the article on compilers");
   });
 
   await expect("no error shown on the page", async () => {

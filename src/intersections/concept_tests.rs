@@ -606,6 +606,12 @@ gated = true
 phrases = ["job search"]
 
 [[concept]]
+id = "selling"
+label = "selling"
+kind = "activity"
+phrases = ["selling"]
+
+[[concept]]
 id = "cooking"
 label = "cooking"
 role = true
@@ -686,5 +692,28 @@ fn a_concept_implied_by_narrower_ones_names_the_words_each_side_used() {
         all.iter()
             .flat_map(|found| &found.reasons)
             .all(|reason| reason.phrases.iter().all(|phrase| !phrase.is_empty()))
+    );
+}
+
+#[test]
+fn an_intent_read_in_passing_does_not_make_one_pursuit() {
+    let score = |second: &str| {
+        let n = build(
+            work(),
+            &[
+                (contact(1), GOAL, "Job search: cook in a restaurant"),
+                (contact(2), GOAL, second),
+            ],
+        );
+        n.network.explain(n.ids[0], n.ids[1]).expect("both items").0
+    };
+    // Hiring said as much as selling: the job search completes it.
+    let said = score("Selling our restaurant's cookbook, and hiring a cook");
+    // Hiring only in the details of a goal about selling: the two are not
+    // one pursuit, and keep the share of a mismatch.
+    let in_passing = score("Selling our restaurant's cookbook\nWe may be hiring a cook too");
+    assert!(
+        in_passing < said * MISMATCH_SHARE * 1.5,
+        "{in_passing} should be far below {said}"
     );
 }

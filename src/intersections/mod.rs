@@ -33,7 +33,9 @@
 //! both items say a *role* (a craft or profession: design, nursing,
 //! cooking), a role (a line cook wanted and a photographer shooting for
 //! restaurants share a sector, not the work), two goals or
-//! offers whose *activities* neither match nor complete each other keep
+//! offers whose *activities* neither match nor complete each other (an
+//! activity counts for this only when it weighs at least 70 % of the item's
+//! main one: an intent read in passing is not its pursuit) keep
 //! [`MISMATCH_SHARE`] of it, and those that meet on topics alone (one of
 //! them names no activity) keep [`TOPIC_ONLY_SHARE`], or [`MISMATCH_SHARE`]
 //! when both say a role and they share none. A pair is an intersection when its score

@@ -169,11 +169,27 @@ impl Network {
         }
         let activity = |t: &u32| self.bits[*t as usize].activity();
         let may_meet = |t: &u32| !roles_disagree || self.bits[*t as usize].gate() != Gate::Topic;
-        let held_by_b = |t: &u32| activity(t) && may_meet(t) && b.terms.binary_search(t).is_ok();
+        let strongest = |v: &Vector| {
+            v.terms
+                .iter()
+                .zip(v.weights)
+                .filter(|(t, _)| activity(t))
+                .fold(0.0, |max: f64, (_, &w)| max.max(w))
+        };
+        let (a_min, b_min) = (MEET_MIN * strongest(&a), MEET_MIN * strongest(&b));
+        // Whether b holds activity `t`, may meet on it, and holds it as one
+        // of its main ones.
+        let held_by_b = |t: &u32| {
+            activity(t)
+                && may_meet(t)
+                && b.terms
+                    .binary_search(t)
+                    .is_ok_and(|j| b.weights[j] >= b_min)
+        };
         let mut a_has_one = false;
-        for x in a.terms.iter().filter(|t| activity(t)) {
+        for (i, x) in a.terms.iter().enumerate().filter(|(_, t)| activity(t)) {
             a_has_one = true;
-            if !may_meet(x) {
+            if !may_meet(x) || a.weights[i] < a_min {
                 continue;
             }
             if held_by_b(x) || self.complements_of(*x).iter().any(held_by_b) {
@@ -359,6 +375,11 @@ impl Network {
         }
     }
 }
+
+/// What an activity two items meet on must weigh in each, relative to the
+/// item's main activity, to make them one pursuit or complementary ones: an
+/// intent read in passing ("probably need a better deal") does not.
+const MEET_MIN: f64 = 0.7;
 
 /// A pair of complementary terms between two items: the terms, their
 /// positions, the product of their weights.

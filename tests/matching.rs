@@ -20,14 +20,14 @@ const TARGET: f64 = 0.90;
 
 /// What the engine reaches today over the sets in the repository, less a
 /// little: a change that drops below is a regression.
-const RECALL_FLOOR: f64 = 0.74;
-const PRECISION_FLOOR: f64 = 0.56;
+const RECALL_FLOOR: f64 = 0.72;
+const PRECISION_FLOOR: f64 = 0.63;
 
 /// Floors of their own for sets that were written before the engine was
 /// tuned on them (held out): `(file, recall, precision)`. Their figures
 /// are the honest estimate for a network nobody tuned on, so a change
 /// that helps the other sets must not lose them.
-const HELD_OUT: &[(&str, f64, f64)] = &[("oss_network.json", 0.70, 0.60)];
+const HELD_OUT: &[(&str, f64, f64)] = &[("oss_network.json", 0.70, 0.72)];
 
 fn sets_in(folder: &Path) -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(folder)

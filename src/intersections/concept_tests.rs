@@ -717,3 +717,19 @@ fn an_intent_read_in_passing_does_not_make_one_pursuit() {
         "{in_passing} should be far below {said}"
     );
 }
+
+#[test]
+fn a_topic_alone_counts_less_when_it_is_only_a_sector() {
+    let score = |first: &str, second: &str| {
+        let n = build(
+            work(),
+            &[(contact(1), GOAL, first), (contact(2), GOAL, second)],
+        );
+        n.network.explain(n.ids[0], n.ids[1]).expect("both items").0
+    };
+    // The same words on both sides (cosine 1), no activity on either: a
+    // shared craft keeps the share of a pair that meets on topics alone, a
+    // shared sector less.
+    assert_eq!(score("Our cook", "The cook"), TOPIC_ONLY_SHARE);
+    assert_eq!(score("Our restaurant", "The restaurant"), SECTOR_ONLY_SHARE);
+}

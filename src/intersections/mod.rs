@@ -37,8 +37,9 @@
 //! activity counts for this only when it weighs at least 70 % of the item's
 //! main one: an intent read in passing is not its pursuit) keep
 //! [`MISMATCH_SHARE`] of it, and those that meet on topics alone (one of
-//! them names no activity) keep [`TOPIC_ONLY_SHARE`], or [`MISMATCH_SHARE`]
-//! when both say a role and they share none. A pair is an intersection when its score
+//! them names no activity) keep [`TOPIC_ONLY_SHARE`] ([`SECTOR_ONLY_SHARE`]
+//! when they share no role and no tag, [`MISMATCH_SHARE`] when both say a
+//! role and they share none). A pair is an intersection when its score
 //! reaches [`MIN_SCORE`]. [`Reason`]s are what carried the score: concepts
 //! (with the words each side used), pairs of complementary concepts, words
 //! and tags, largest contribution first.
@@ -132,6 +133,12 @@ pub const MISMATCH_SHARE: f64 = 0.3;
 /// labelled networks, such pairs are more often a shared theme than a real
 /// intersection.
 pub const TOPIC_ONLY_SHARE: f64 = 0.6;
+
+/// What is left instead of [`TOPIC_ONLY_SHARE`] when such a pair shares no
+/// role (a craft or profession) and no tag either, only sectors, audiences
+/// or themes: a museum's new visual identity and a framer's museum glass,
+/// a bakery chain's rebrand and a food podcast's guests.
+pub const SECTOR_ONLY_SHARE: f64 = 0.5;
 
 /// The lowest score that counts as an intersection, the same for every
 /// kind, for introductions and for people: one threshold, in code, spec and

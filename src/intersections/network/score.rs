@@ -5,8 +5,8 @@
 use super::{Network, Pairing, Vector, round4};
 use crate::intersections::vocabulary::Gate;
 use crate::intersections::{
-    GATE_FLOOR, GATE_SHARE, MAX_REASONS, MISMATCH_SHARE, Reason, Relation, TAG_BONUS,
-    TOPIC_ONLY_SHARE, Via,
+    GATE_FLOOR, GATE_SHARE, MAX_REASONS, MISMATCH_SHARE, Reason, Relation, SECTOR_ONLY_SHARE,
+    TAG_BONUS, TOPIC_ONLY_SHARE, Via,
 };
 
 /// A pair's score, and which relation carried it.
@@ -55,6 +55,8 @@ struct Parts {
     tags: u32,
     /// Both items name a role (a craft or profession) and they share none.
     roles_disagree: bool,
+    /// The pair shares a role.
+    roles_shared: bool,
 }
 
 impl Parts {
@@ -87,6 +89,7 @@ impl Parts {
                 if bits.place() {
                     self.places += c.amount;
                 }
+                self.roles_shared |= bits.role();
                 if bits.tag() {
                     self.tags += 1;
                 }
@@ -119,7 +122,7 @@ impl Network {
         self.for_each_contribution(a, b, pairing.complements(), |c| parts.add(self, &c));
         let (shared, complement) = parts.counted();
         let bonus = TAG_BONUS * f64::from(parts.tags);
-        let share = self.intent_share(a, b, pairing, parts.roles_disagree);
+        let share = self.intent_share(a, b, pairing, &parts);
         PairScore {
             score: round4(((shared + complement) * share + bonus).min(1.0)),
             shared,
@@ -133,8 +136,11 @@ impl Network {
     /// selling to grocers and speaking at grocery conferences), or a goal
     /// and an offer whose activities both named differ, or whose roles
     /// disagree when one names no activity ("I write podcast jingles" and
-    /// a food podcast looking for chefs); 1 otherwise.
-    fn intent_share(&self, a: Vector, b: Vector, pairing: Pairing, roles_disagree: bool) -> f64 {
+    /// a food podcast looking for chefs); [`TOPIC_ONLY_SHARE`] when one
+    /// names no activity, [`SECTOR_ONLY_SHARE`] when, besides, they share
+    /// no role and no tag; 1 otherwise.
+    fn intent_share(&self, a: Vector, b: Vector, pairing: Pairing, parts: &Parts) -> f64 {
+        let roles_disagree = parts.roles_disagree;
         if pairing == Pairing::Interests {
             return 1.0;
         }
@@ -142,6 +148,7 @@ impl Network {
             Some(true) => 1.0,
             Some(false) => MISMATCH_SHARE,
             None if roles_disagree => MISMATCH_SHARE,
+            None if !parts.roles_shared && parts.tags == 0 => SECTOR_ONLY_SHARE,
             None => TOPIC_ONLY_SHARE,
         }
     }
@@ -210,7 +217,7 @@ impl Network {
             parts.add(self, &c);
             all.push(c);
         });
-        let share = self.intent_share(a, b, pairing, parts.roles_disagree);
+        let share = self.intent_share(a, b, pairing, &parts);
         let gates = parts.gates();
         let mut reasons: Vec<Reason> = all
             .into_iter()

@@ -8,8 +8,9 @@
 #      generator prints about the spec fails the check;
 #   3. the TypeScript scenarios (.ci/clients/scenarios/*.ts) and the generated
 #      code type-checked strictly (`tsc --noEmit`, .ci/clients/tsconfig.json),
-#      compiled, and each scenario run with node; the Python scenario run with
-#      the virtual environment's python. Each registers, creates a contact with
+#      compiled, and each scenario run with node; the Python scenario checked
+#      with mypy --strict (.ci/clients/mypy.ini) and run with the virtual
+#      environment's python. Each registers, creates a contact with
 #      an Idempotency-Key (and sees the replay), reads it, updates it with
 #      If-Match from the ETag, reads problem+json errors (412, 422 with
 #      errors[], 404) through their typed fields, lists with a cursor, searches,
@@ -154,6 +155,12 @@ for scenario in openapi-fetch hey-api orval; do
     fail "$scenario scenario"
   fi
 done
+echo "== clients-check: mypy --strict over the Python scenario and the generated client"
+if ! (cd "$work" && MYPYPATH="$work/gen/py" "$tools/venv/bin/mypy" --config-file "$repo/.ci/clients/mypy.ini" \
+  --cache-dir "$tools/mypy-cache" "$work/scenarios/python_client.py"); then
+  fail "mypy"
+fi
+
 echo "== clients-check: scenario with openapi-python-client"
 if ! PYTHONPATH="$work/gen/py" timeout 120 "$tools/venv/bin/python" .ci/clients/scenarios/python_client.py; then
   fail "openapi-python-client scenario"

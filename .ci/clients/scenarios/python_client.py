@@ -10,6 +10,8 @@ import random
 import sys
 import time
 import uuid
+from collections.abc import Callable
+from typing import Any
 
 from rapport_client import AuthenticatedClient, Client
 from rapport_client.api.agenda import get_agenda
@@ -56,8 +58,10 @@ def equal(actual: object, expected: object, what: str) -> None:
     check(actual == expected, f"{what}: expected {expected!r}, got {actual!r}")
 
 
-def step(name: str):
-    def run(fn):
+def step(name: str) -> Callable[[Callable[[], None]], Callable[[], None]]:
+    """Runs the function it decorates at once, as a named step."""
+
+    def run(fn: Callable[[], None]) -> Callable[[], None]:
         global steps
         try:
             fn()
@@ -71,7 +75,7 @@ def step(name: str):
     return run
 
 
-def problem(response: Response, status: int, code: str) -> Problem:
+def problem(response: Response[Any], status: int, code: str) -> Problem:
     """The response is a problem+json body, parsed as the typed Problem."""
     equal(int(response.status_code), status, "status")
     content_type = response.headers.get("content-type", "")
@@ -90,7 +94,7 @@ def main() -> None:
     state: dict[str, object] = {}
 
     @step("register")
-    def _():
+    def _() -> None:
         email = f"python-{int(time.time())}-{random.randrange(10**6)}@example.com"
         r = register.sync_detailed(client=public, body=Register(email=email, password=PASSWORD, name="Ada Lovelace"))
         equal(int(r.status_code), 201, "register status")
@@ -105,7 +109,7 @@ def main() -> None:
     grace_body = CreateContact(full_name="Grace Hopper", emails=["grace@example.com"], company="Remington Rand")
 
     @step("create a contact with an Idempotency-Key")
-    def _():
+    def _() -> None:
         r = create_contact.sync_detailed(client=api, body=grace_body, idempotency_key=key)
         equal(int(r.status_code), 201, "create status")
         check(isinstance(r.parsed, Contact), "a contact")
@@ -118,7 +122,7 @@ def main() -> None:
     assert isinstance(grace, Contact)
 
     @step("the same create again is replayed")
-    def _():
+    def _() -> None:
         r = create_contact.sync_detailed(client=api, body=grace_body, idempotency_key=key)
         equal(int(r.status_code), 201, "replayed status")
         equal(r.headers.get("idempotent-replayed"), "true", "Idempotent-Replayed")
@@ -127,7 +131,7 @@ def main() -> None:
         equal(r.parsed.id, grace.id, "replayed id")
 
     @step("read it")
-    def _():
+    def _() -> None:
         r = get_contact.sync_detailed(client=api, id=grace.id)
         check(isinstance(r.parsed, Contact), "a contact")
         assert isinstance(r.parsed, Contact)
@@ -136,7 +140,7 @@ def main() -> None:
         equal(r.headers.get("etag"), state["etag"], "ETag")
 
     @step("update it with If-Match")
-    def _():
+    def _() -> None:
         r = update_contact.sync_detailed(
             client=api, id=grace.id, body=UpdateContact(company="US Navy"), if_match=str(state["etag"])
         )
@@ -148,14 +152,14 @@ def main() -> None:
         check(fresh and fresh != state["etag"], "a new ETag")
 
     @step("a stale If-Match is a 412 problem")
-    def _():
+    def _() -> None:
         r = update_contact.sync_detailed(
             client=api, id=grace.id, body=UpdateContact(company="Remington Rand"), if_match=str(state["etag"])
         )
         problem(r, 412, "precondition_failed")
 
     @step("an invalid contact is a 422 problem with errors[]")
-    def _():
+    def _() -> None:
         r = create_contact.sync_detailed(client=api, body=CreateContact(full_name=""))
         body = problem(r, 422, "validation_failed")
         check(isinstance(body.errors, list), "errors[]")
@@ -163,12 +167,12 @@ def main() -> None:
         check(any(e.field == "full_name" for e in body.errors), "errors[] names full_name")
 
     @step("a missing contact is a 404 problem")
-    def _():
+    def _() -> None:
         r = get_contact.sync_detailed(client=api, id=uuid.UUID("00000000-0000-7000-8000-000000000000"))
         problem(r, 404, "not_found")
 
     @step("list with a cursor page")
-    def _():
+    def _() -> None:
         for name in ("Katherine Johnson", "Dorothy Vaughan"):
             r = create_contact.sync_detailed(client=api, body=CreateContact(full_name=name))
             equal(int(r.status_code), 201, "create status")
@@ -186,7 +190,7 @@ def main() -> None:
         check(not second.next_cursor, "no page after the last")
 
     @step("search and agenda")
-    def _():
+    def _() -> None:
         found = search_everything.sync(client=api, q="hopper")
         check(isinstance(found, PageSearchHit), "search hits")
         assert isinstance(found, PageSearchHit)
@@ -195,7 +199,7 @@ def main() -> None:
         check(isinstance(agenda, PageAgendaItem), "an agenda page")
 
     @step("export as JSON")
-    def _():
+    def _() -> None:
         r = export_json.sync_detailed(client=api)
         check(r.headers.get("content-type", "").startswith("application/json"), "JSON")
         check(isinstance(r.parsed, Export), f"an Export, got {type(r.parsed).__name__}")
@@ -203,7 +207,7 @@ def main() -> None:
         equal(len(r.parsed.contacts), 3, "exported contacts")
 
     @step("export as CSV")
-    def _():
+    def _() -> None:
         r = export_csv.sync_detailed(client=api)
         check(r.headers.get("content-type", "").startswith("text/csv"), "text/csv")
         check(isinstance(r.parsed, str), f"CSV text, got {type(r.parsed).__name__}")
@@ -213,7 +217,7 @@ def main() -> None:
         equal(sorted(row["full_name"] for row in rows), ["Dorothy Vaughan", "Grace Hopper", "Katherine Johnson"], "rows")
 
     @step("export as vCard")
-    def _():
+    def _() -> None:
         r = export_vcard.sync_detailed(client=api)
         check(r.headers.get("content-type", "").startswith("text/vcard"), "text/vcard")
         check(isinstance(r.parsed, str), f"vCard text, got {type(r.parsed).__name__}")
@@ -221,7 +225,7 @@ def main() -> None:
         equal(r.parsed.count("BEGIN:VCARD"), 3, "vCards")
 
     @step("import a vCard file as multipart/form-data")
-    def _():
+    def _() -> None:
         with open(os.path.join(EXAMPLES, "contacts.vcf"), "rb") as f:
             file = File(payload=f, file_name="contacts.vcf", mime_type="text/vcard")
             r = upload.sync_detailed(client=api, body=UploadBody(file=file), format_=ImportFormat.VCARD)

@@ -345,7 +345,9 @@ def before_call(context, case, kwargs):
         _fix_webhook(case, label)
     if label in ("POST /api/v1/contacts", "PATCH /api/v1/contacts/{id}"):
         _fix_contact(case.body)
-    if label == "POST /api/v1/imports" and _positive(case, ParameterLocation.QUERY):
+    if label in ("POST /api/v1/imports", "POST /api/v1/imports/upload") and _positive(
+        case, ParameterLocation.QUERY
+    ):
         _fix_import(case)
     if label == "POST /api/v1/tokens" and isinstance(case.body, dict) and case.body.get("expires_at"):
         later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=30)

@@ -614,6 +614,107 @@ async fn a_large_import_counts_right_and_does_not_hold_other_writers() {
     assert_eq!(page["data"][0]["company"], "Acme 2999");
 }
 
+/// A large JSON restore is written in short transactions, like a contact
+/// file: it completes, relations intact, while another user's writes go on.
+#[tokio::test]
+async fn a_large_restore_does_not_hold_other_writers() {
+    let app = spawn_app().await;
+    let user = app.register().await;
+    let t = &user.access_token;
+    let people = 3_000;
+    let mut csv = String::from("full_name,emails\n");
+    for n in 0..people {
+        csv.push_str(&format!("Person {n},p{n}@example.com\n"));
+    }
+    report(import(&app, t, "format=csv", "text/csv", csv).await).await;
+    let ids = column(
+        &app.get_json("/api/v1/contacts?limit=40&sort=created_at", t)
+            .await,
+        "id",
+    );
+    for (n, id) in ids.iter().enumerate() {
+        app.goal(
+            t,
+            json!({"contact_id": id, "kind": "offer", "title": format!("Offer number {n}")}),
+        )
+        .await;
+        app.interaction(
+            t,
+            json!({"kind": "call", "occurred_at": "2026-01-05T10:00:00Z", "contact_ids": [id],
+                   "summary": format!("Call {n}")}),
+        )
+        .await;
+    }
+    let document = app.get_text("/api/v1/export", t).await;
+
+    let heir = app.register().await;
+    let other = app.register().await;
+    let writer = async {
+        let mut statuses = Vec::new();
+        for n in 0..40 {
+            let res = app
+                .post(
+                    "/api/v1/contacts",
+                    Some(&other.access_token),
+                    &json!({"full_name": format!("Meanwhile {n}")}),
+                )
+                .await;
+            statuses.push(res.status().as_u16());
+        }
+        statuses
+    };
+    let (restored, statuses) = tokio::join!(
+        async {
+            report(
+                import(
+                    &app,
+                    &heir.access_token,
+                    "format=json",
+                    "application/json",
+                    document,
+                )
+                .await,
+            )
+            .await
+        },
+        writer
+    );
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(restored["created"], people, "{restored}");
+    assert_eq!(restored["errors"], json!([]));
+    assert_eq!(restored["restored"]["goals"], 40);
+    assert_eq!(restored["restored"]["interactions"], 40);
+    // Each offer is still held by the contact that held it.
+    let copy = app.get_json("/api/v1/export", &heir.access_token).await;
+    let names: std::collections::HashMap<&str, &str> = copy["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["full_name"].as_str().unwrap()))
+        .collect();
+    let original = app.get_json("/api/v1/export", t).await;
+    let original_names: std::collections::HashMap<&str, &str> = original["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["full_name"].as_str().unwrap()))
+        .collect();
+    let holders = |doc: &Value, names: &std::collections::HashMap<&str, &str>| {
+        let mut pairs: Vec<(String, String)> = doc["goals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let holder = names[g["contact_id"].as_str().unwrap()];
+                (g["title"].as_str().unwrap().to_string(), holder.to_string())
+            })
+            .collect();
+        pairs.sort();
+        pairs
+    };
+    assert_eq!(holders(&copy, &names), holders(&original, &original_names));
+}
+
 /// A restored document is input like any other: a decision's note, score
 /// and reasons obey the rules of `POST` and `PATCH`, and what one database
 /// stores the other restores (PostgreSQL refuses NUL; SQLite stored a

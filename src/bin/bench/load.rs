@@ -314,7 +314,7 @@ fn scenarios() -> Vec<Scenario> {
         },
         Scenario {
             key: "import-stall",
-            name: "create a contact while another user imports 20 MB",
+            name: "create a contact while another user imports 20 MiB",
             script: Script::CreateContact,
             path: "/api/v1/contacts",
             target: Target {
@@ -888,7 +888,7 @@ async fn change_and_read(
     }))
 }
 
-/// Registers another user and starts their import of a 20 MB vCard file on
+/// Registers another user and starts their import of a 20 MiB vCard file on
 /// a thread of its own; the handle gives what it answered and when.
 async fn import_beside(
     client: &reqwest::Client,
@@ -909,14 +909,26 @@ async fn import_beside(
         .as_str()
         .context("no access token")?
         .to_string();
-    let mut file = String::with_capacity(20 * 1024 * 1024);
-    for n in 0..100_000 {
-        write!(
-            file,
+    // The worst shape the fuzzer found (quoted-printable soft line breaks,
+    // which unfolded in quadratic time), at the most records an import
+    // takes, padded with more soft breaks to the largest file the server
+    // accepts by default (20 MiB).
+    const LIMIT: usize = 20 * 1024 * 1024;
+    const CARDS: usize = 100_000;
+    const SOFT_BREAK: &str = "=20and=20more=\r\n";
+    let card = |n: usize, breaks: usize| {
+        format!(
             "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Person {n:06}\r\nEMAIL:p{n:06}@example.com\r\n\
              NOTE;ENCODING=QUOTED-PRINTABLE:Met=20at=20the=20fair=\r\n=20talked=20shop=\r\n\
-             =20again=\r\nsoon\r\nEND:VCARD\r\n"
-        )?;
+             {}=20again=\r\nsoon\r\nEND:VCARD\r\n",
+            SOFT_BREAK.repeat(breaks)
+        )
+    };
+    let breaks = (LIMIT / CARDS - card(0, 0).len()) / SOFT_BREAK.len();
+    let longer = (LIMIT - CARDS * card(0, breaks).len()) / SOFT_BREAK.len();
+    let mut file = String::with_capacity(LIMIT);
+    for n in 0..CARDS {
+        file.push_str(&card(n, breaks + usize::from(n < longer)));
     }
     let address = base.trim_start_matches("http://").to_string();
     Ok(std::thread::spawn(move || {

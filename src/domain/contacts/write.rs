@@ -297,7 +297,7 @@ pub(crate) async fn insert_many(
             .exec_without_returning(db)
             .await?;
     }
-    search::index::put_contacts(db, owner, &rows).await?;
+    search::index::add_contacts(db, owner, &rows).await?;
     let created: Vec<Contact> = rows.iter().cloned().map(Contact::from).collect();
     outbox::emit_each(db, owner, EventType::ContactCreated, &created).await?;
     if !tags.is_empty() {

@@ -10,7 +10,8 @@
 //! writer every user shares, no other write waits long behind an import: if
 //! the database fails midway, what was committed stays, and importing the
 //! same file again completes it (records already there are skipped). A JSON
-//! restore is all or nothing, in one transaction.
+//! restore is written the same way ([`Batches`]): run again, it completes
+//! what a failure interrupted, since what it finds restored it skips.
 //!
 //! Contacts are matched to existing ones by email, then LinkedIn profile URL,
 //! then normalised name. A match is merged like `POST /contacts/{id}/merge`:
@@ -33,7 +34,7 @@ use uuid::Uuid;
 use self::formats::Position;
 use crate::db;
 use crate::domain::contacts::merge::{filled, linkedin_profile, matching_name};
-use crate::domain::contacts::{CreateContact, UpdateContact, write};
+use crate::domain::contacts::{UpdateContact, write};
 use crate::domain::context::Domain;
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
@@ -308,18 +309,18 @@ impl Outcome {
     }
 }
 
-/// Creates `input` (in `pending`, stored later), or merges it into the
-/// contact it duplicates. `remember` makes a new contact matchable by later
-/// records of the same file.
+/// Creates `incoming` (a contact [`write::prepare`]d from a record: in
+/// `pending`, stored later), or merges it into the contact it duplicates.
+/// `remember` makes a new contact matchable by later records of the same
+/// file.
 pub(crate) async fn upsert_contact(
     db: &impl ConnectionTrait,
     owner: Owner,
     matcher: &mut Matcher,
     pending: &mut Pending,
-    input: CreateContact,
+    incoming: contact::Model,
     remember: bool,
 ) -> Result<Outcome, AppError> {
-    let incoming = write::prepare(owner, input)?;
     match matcher.find(&incoming).cloned() {
         None => {
             let id = incoming.id;
@@ -396,16 +397,10 @@ pub async fn import(
     };
     let mut report = match records {
         None => {
-            // Its own transaction rather than [`Domain::write`]: the work
-            // borrows the file, and a dry run rolls back.
-            let txn = db::begin_write(domain.writer()).await?;
-            let report = restore::restore(&txn, owner, text).await?;
-            if dry_run {
-                txn.rollback().await?;
-            } else {
-                txn.commit().await?;
-                domain.network_may_have_changed(owner);
-            }
+            let mut batches = Batches::new(domain, owner, dry_run);
+            let mut pending = Pending::default();
+            let report = restore::restore(&mut batches, &mut pending, owner, text).await?;
+            batches.finish(&mut pending).await?;
             report
         }
         Some(records) if records.len() > MAX_RECORDS => {
@@ -428,6 +423,68 @@ pub async fn import(
     Ok(report)
 }
 
+/// The transactions a long import writes in: each holds the writer about
+/// [`CHUNK_TIME`], then commits, so that other users' writes go in between.
+/// A dry run writes in one transaction, rolled back at the end: what it
+/// would have created must be visible to the records that refer to it.
+pub(crate) struct Batches<'d> {
+    domain: &'d Domain,
+    owner: Owner,
+    dry_run: bool,
+    current: Option<(sea_orm::DatabaseTransaction, Instant)>,
+}
+
+impl<'d> Batches<'d> {
+    pub(crate) fn new(domain: &'d Domain, owner: Owner, dry_run: bool) -> Self {
+        Self {
+            domain,
+            owner,
+            dry_run,
+            current: None,
+        }
+    }
+
+    /// The transaction for the next record: a new one once the current has
+    /// held the writer for [`CHUNK_TIME`] (the contacts still `pending` are
+    /// stored in it first).
+    pub(crate) async fn txn(
+        &mut self,
+        pending: &mut Pending,
+    ) -> Result<&sea_orm::DatabaseTransaction, AppError> {
+        let expired = !self.dry_run
+            && self
+                .current
+                .as_ref()
+                .is_some_and(|(_, started)| started.elapsed() >= CHUNK_TIME);
+        if expired {
+            self.commit(pending).await?;
+        }
+        let current = match self.current.take() {
+            Some(current) => current,
+            None => (db::begin_write(self.domain.writer()).await?, Instant::now()),
+        };
+        Ok(&self.current.insert(current).0)
+    }
+
+    async fn commit(&mut self, pending: &mut Pending) -> Result<(), AppError> {
+        if let Some((txn, _)) = self.current.take() {
+            pending.flush(&txn, self.owner).await?;
+            if self.dry_run {
+                txn.rollback().await?;
+            } else {
+                txn.commit().await?;
+                self.domain.network_may_have_changed(self.owner);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores what is pending and ends the last transaction.
+    pub(crate) async fn finish(mut self, pending: &mut Pending) -> Result<(), AppError> {
+        self.commit(pending).await
+    }
+}
+
 /// Writes contact records in transactions of about [`CHUNK_TIME`] each
 /// (see the module docs); a dry run rolls each back.
 async fn import_contacts(
@@ -440,19 +497,31 @@ async fn import_contacts(
     let mut matcher = Matcher::load(domain.reader(), owner, false).await?;
     let mut pending = Pending::default();
     let mut records = records.into_iter().peekable();
-    while records.peek().is_some() {
+    // Records validated and shaped into contacts before the writer is taken:
+    // a transaction only matches, merges and stores.
+    let mut ready = std::collections::VecDeque::with_capacity(CHUNK_ROWS);
+    while records.peek().is_some() || !ready.is_empty() {
+        if ready.is_empty() {
+            ready.extend(records.by_ref().take(CHUNK_ROWS).map(|(position, record)| {
+                let prepared =
+                    record.and_then(|input| write::prepare(owner, input).map_err(describe));
+                (position, prepared)
+            }));
+        }
         let txn = db::begin_write(domain.writer()).await?;
         let started = Instant::now();
         let mut created = Vec::new();
         while started.elapsed() < CHUNK_TIME && pending.rows.len() < CHUNK_ROWS {
-            let Some((position, record)) = records.next() else {
+            let Some((position, prepared)) = ready.pop_front() else {
                 break;
             };
-            let outcome = match record {
+            let outcome = match prepared {
                 Err(message) => Err(message),
-                Ok(input) => upsert_contact(&txn, owner, &mut matcher, &mut pending, input, true)
-                    .await
-                    .map_err(describe),
+                Ok(incoming) => {
+                    upsert_contact(&txn, owner, &mut matcher, &mut pending, incoming, true)
+                        .await
+                        .map_err(describe)
+                }
             };
             match outcome {
                 Ok(outcome) => {

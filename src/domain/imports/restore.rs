@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{ImportError, ImportReport, Matcher, Pending, describe, upsert_contact};
-use crate::domain::contacts::CreateContact;
+use super::{Batches, ImportError, ImportReport, Matcher, Pending, describe, upsert_contact};
+use crate::domain::contacts::{CreateContact, write};
 use crate::domain::enums::{IntersectionKind, IntersectionOrigin, IntersectionStatus};
 use crate::domain::events::{self, CreateEvent};
 use crate::domain::export::{CSV_COLUMNS, FORMAT, VERSION};
@@ -87,8 +87,11 @@ fn list<'a>(doc: &'a Value, name: &str) -> &'a [Value] {
         .unwrap_or_default()
 }
 
-pub async fn restore(
-    db: &impl ConnectionTrait,
+/// Restores the document `text` in `batches` (see [`Batches`]); contacts
+/// wait in `pending` to be stored together.
+pub(crate) async fn restore(
+    batches: &mut Batches<'_>,
+    pending: &mut Pending,
     owner: Owner,
     text: &str,
 ) -> Result<ImportReport, AppError> {
@@ -107,6 +110,7 @@ pub async fn restore(
     let mut report = ImportReport::default();
     let mut restored = Restored::default();
 
+    let db = batches.txn(pending).await?;
     let profile_fields = pick(
         doc.get("profile").unwrap_or(&Value::Null),
         &["name", "headline", "summary", "special", "interests"],
@@ -126,17 +130,20 @@ pub async fn restore(
     // Contacts match those that existed before, not each other, and each
     // existing one at most once: two people of the same name stay two.
     let mut matcher = Matcher::load(db, owner, true).await?;
-    let mut pending = Pending::default();
     let mut contacts: HashMap<Uuid, Uuid> = HashMap::new();
     for (i, c) in list(&doc, "contacts").iter().enumerate() {
         let path = format!("contacts[{i}]");
+        let db = batches.txn(pending).await?;
         let input = serde_json::from_value::<CreateContact>(pick(c, &CSV_COLUMNS).into())
             .map_err(|e| e.to_string());
         let outcome = match input {
             Err(message) => Err(message),
-            Ok(input) => upsert_contact(db, owner, &mut matcher, &mut pending, input, false)
-                .await
-                .map_err(describe),
+            Ok(input) => match write::prepare(owner, input) {
+                Ok(incoming) => upsert_contact(db, owner, &mut matcher, pending, incoming, false)
+                    .await
+                    .map_err(describe),
+                Err(e) => Err(describe(e)),
+            },
         };
         match outcome {
             Ok(outcome) => {
@@ -150,11 +157,13 @@ pub async fn restore(
     }
 
     // What follows refers to the contacts.
+    let db = batches.txn(pending).await?;
     pending.flush(db, owner).await?;
 
     let mut goals_map: HashMap<Uuid, Uuid> = HashMap::new();
     for (i, g) in list(&doc, "goals").iter().enumerate() {
         let path = format!("goals[{i}]");
+        let db = batches.txn(pending).await?;
         let mut fields = pick(
             g,
             &[
@@ -221,6 +230,7 @@ pub async fn restore(
 
     for (i, it) in list(&doc, "interactions").iter().enumerate() {
         let path = format!("interactions[{i}]");
+        let db = batches.txn(pending).await?;
         let mut fields = pick(
             it,
             &[
@@ -265,6 +275,7 @@ pub async fn restore(
 
     for (i, e) in list(&doc, "events").iter().enumerate() {
         let path = format!("events[{i}]");
+        let db = batches.txn(pending).await?;
         match restore_event(db, owner, e, &contacts, &goals_map).await? {
             Ok(true) => restored.events += 1,
             Ok(false) => {}
@@ -274,6 +285,7 @@ pub async fn restore(
 
     for (i, x) in list(&doc, "intersections").iter().enumerate() {
         let path = format!("intersections[{i}]");
+        let db = batches.txn(pending).await?;
         match restore_decision(db, owner, x, &contacts, &goals_map).await {
             Ok(true) => restored.intersections += 1,
             Ok(false) => {}
@@ -282,6 +294,7 @@ pub async fn restore(
     }
     for (i, x) in list(&doc, "introductions").iter().enumerate() {
         let path = format!("introductions[{i}]");
+        let db = batches.txn(pending).await?;
         match restore_introduction(db, owner, x, &contacts).await {
             Ok(true) => restored.introductions += 1,
             Ok(false) => {}
@@ -290,6 +303,7 @@ pub async fn restore(
     }
     for (i, entry) in list(&doc, "vocabulary").iter().enumerate() {
         let path = format!("vocabulary[{i}]");
+        let db = batches.txn(pending).await?;
         let fields = pick(entry, &["extends", "label", "phrases", "complements"]);
         let input = match serde_json::from_value::<CreateOwnConcept>(fields.into()) {
             Ok(input) => input,
@@ -308,6 +322,7 @@ pub async fn restore(
             Err(e) => report.error(ImportError::at_path(path, describe(e))),
         }
     }
+    let db = batches.txn(pending).await?;
     recount(db, owner, &[]).await?;
     network_changed(db, owner).await?;
     report.restored = Some(restored);

@@ -83,8 +83,6 @@ async fn replace(
     ids: &[Uuid],
     documents: Vec<search_document::ActiveModel>,
 ) -> Result<(), AppError> {
-    /// Documents per statement: far under both databases' parameter limits.
-    const CHUNK: usize = 100;
     let column = match kind {
         Kind::Contact => search_document::Column::ContactId,
         Kind::Interaction => search_document::Column::InteractionId,
@@ -97,6 +95,17 @@ async fn replace(
             .exec(db)
             .await?;
     }
+    insert(db, documents).await
+}
+
+/// Documents per statement: far under both databases' parameter limits.
+const CHUNK: usize = 100;
+
+/// Stores `documents`, in rows of a bounded size.
+async fn insert(
+    db: &impl ConnectionTrait,
+    documents: Vec<search_document::ActiveModel>,
+) -> Result<(), AppError> {
     let mut documents = documents.into_iter().peekable();
     while documents.peek().is_some() {
         let chunk: Vec<_> = documents.by_ref().take(CHUNK).collect();
@@ -115,11 +124,27 @@ async fn put<T>(
     fields: for<'a> fn(&'a T) -> Vec<Field<'a>>,
 ) -> Result<(), AppError> {
     let ids: Vec<Uuid> = rows.iter().map(id).collect();
-    let documents = rows
-        .iter()
+    replace(
+        db,
+        owner,
+        kind,
+        &ids,
+        documents(owner, kind, rows, id, fields),
+    )
+    .await
+}
+
+/// The documents of `rows` of one kind.
+fn documents<T>(
+    owner: Owner,
+    kind: Kind,
+    rows: &[T],
+    id: fn(&T) -> Uuid,
+    fields: for<'a> fn(&'a T) -> Vec<Field<'a>>,
+) -> Vec<search_document::ActiveModel> {
+    rows.iter()
         .map(|row| document(owner.id(), kind, id(row), &fields(row)))
-        .collect();
-    replace(db, owner, kind, &ids, documents).await
+        .collect()
 }
 
 /// Indexes `contacts` (new or changed) as they now stand.
@@ -135,6 +160,21 @@ pub async fn put_contacts(
         contacts,
         |c| c.id,
         fields::contact,
+    )
+    .await
+}
+
+/// Indexes contacts just created, which have no document yet (an import's
+/// way: nothing to delete first).
+pub async fn add_contacts(
+    db: &impl ConnectionTrait,
+    owner: Owner,
+    contacts: &[contact::Model],
+) -> Result<(), AppError> {
+    let contact_id: fn(&contact::Model) -> Uuid = |c| c.id;
+    insert(
+        db,
+        documents(owner, Kind::Contact, contacts, contact_id, fields::contact),
     )
     .await
 }

@@ -53,7 +53,7 @@ if [ "$(cat "$tools/npm.installed" 2>/dev/null)" != "$(stamp package-lock.json)"
 fi
 cp .ci/clients/package.json "$tools/"
 if [ "$(cat "$tools/venv.installed" 2>/dev/null)" != "$(stamp requirements.txt)" ]; then
-  echo "clients-check: installing openapi-python-client into $tools/venv"
+  echo "clients-check: installing openapi-python-client and mypy into $tools/venv"
   rm -rf "$tools/venv" "$tools/venv.installed"
   python3 -m venv "$tools/venv"
   "$tools/venv/bin/pip" install --quiet --disable-pip-version-check -r .ci/clients/requirements.txt

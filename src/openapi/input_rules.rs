@@ -114,8 +114,8 @@ fn query_string(schema: &mut Map<String, Value>) {
     }
 }
 
-/// The component schemas an operation's JSON bodies refer to; a multipart
-/// body is described as its one file part.
+/// The component schemas an operation's JSON bodies refer to; a raw body is
+/// bytes, and a multipart body is described as its one file part.
 fn body_schemas(operation: &mut Value) -> Vec<String> {
     let Some(content) = operation
         .pointer_mut("/requestBody/content")
@@ -123,6 +123,9 @@ fn body_schemas(operation: &mut Value) -> Vec<String> {
     else {
         return Vec::new();
     };
+    if let Some(raw) = content.get_mut("application/octet-stream") {
+        raw["schema"] = json!({"type": "string", "format": "binary"});
+    }
     if let Some(multipart) = content.get_mut("multipart/form-data") {
         multipart["schema"] = json!({
             "type": "object",

@@ -32,8 +32,11 @@ const ACCEPTED: [&str; 8] = [
 
 /// Import contacts (and, from a Rapport export, everything else).
 ///
-/// Send the file as the body (`text/csv`, `text/vcard`, `application/json`,
-/// or `multipart/form-data` with one file part) and say its `format`:
+/// Send the file as the body, raw (`application/octet-stream`, or its own
+/// media type: `text/csv`, `text/vcard`, `text/x-vcard`, `text/directory`,
+/// `text/plain`), as `application/json` (a Rapport export), or as
+/// `multipart/form-data` with one file part (`POST /imports/upload` takes
+/// only that), and say its `format`:
 /// `linkedin` (LinkedIn's `Connections.csv`), `vcard` (3.0 or 4.0, many cards
 /// per file), `csv` (a header row of contact fields, as `GET
 /// /export?format=csv` writes them; lists separated by `;`), or `json`
@@ -46,9 +49,8 @@ const ACCEPTED: [&str; 8] = [
 #[utoipa::path(
     tag = "imports",
     params(ImportParams),
-    request_body(description = "The file: LinkedIn or Rapport CSV, vCard, a Rapport export, or multipart/form-data with one file part.", content(
-        (String = "text/csv", example = "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nGrace,Hopper,https://www.linkedin.com/in/grace-hopper,grace@example.com,\"Remington Rand, Inc.\",Rear Admiral,12 Mar 2021\n"),
-        (String = "text/vcard", example = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Grace Hopper\r\nEMAIL:grace@example.com\r\nTEL:+1 555 0100\r\nORG:Remington Rand\r\nEND:VCARD\r\n"),
+    request_body(description = "The file: LinkedIn or Rapport CSV, vCard, a Rapport export, or multipart/form-data with one file part. Raw files may also come as text/csv, text/vcard, text/x-vcard, text/directory or text/plain.", content(
+        (String = "application/octet-stream", example = "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nGrace,Hopper,https://www.linkedin.com/in/grace-hopper,grace@example.com,\"Remington Rand, Inc.\",Rear Admiral,12 Mar 2021\n"),
         (Object = "application/json", example = json!({"format": "rapport.export", "version": 1, "profile": {"name": "Ada"}, "contacts": [], "goals": [], "interactions": [], "intersections": []})),
         (String = "multipart/form-data"),
     )),

@@ -48,7 +48,7 @@ pub enum AgendaKind {
 
 /// A contact named by an agenda item.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ContactRef {
+pub struct AgendaContact {
     pub id: Uuid,
     #[schema(example = "Grace Hopper")]
     pub full_name: String,
@@ -63,7 +63,7 @@ pub struct AgendaItem {
     /// Due before today.
     pub overdue: bool,
     /// Who it is about.
-    pub contacts: Vec<ContactRef>,
+    pub contacts: Vec<AgendaContact>,
     /// The interaction, for a follow-up or a planned interaction.
     pub interaction_id: Option<Uuid>,
     /// The event, for an event.
@@ -382,7 +382,7 @@ async fn events(
                     contacts: e
                         .attendees
                         .into_iter()
-                        .map(|a| ContactRef {
+                        .map(|a| AgendaContact {
                             id: a.contact_id,
                             full_name: a.full_name,
                         })
@@ -434,7 +434,7 @@ async fn planned(
                 .get(&r.id)
                 .into_iter()
                 .flatten()
-                .map(|id| ContactRef {
+                .map(|id| AgendaContact {
                     id: *id,
                     full_name: names.get(id).cloned().unwrap_or_default(),
                 })
@@ -552,7 +552,7 @@ async fn collect(
             .get(&r.id)
             .into_iter()
             .flatten()
-            .map(|id| ContactRef {
+            .map(|id| AgendaContact {
                 id: *id,
                 full_name: names.get(id).cloned().unwrap_or_default(),
             })
@@ -590,7 +590,7 @@ async fn collect(
                     due_on: position.0,
                     overdue: position.0 < today,
                     reason: contact_reason(kind, &c),
-                    contacts: vec![ContactRef {
+                    contacts: vec![AgendaContact {
                         id: c.id,
                         full_name: c.full_name,
                     }],

@@ -25,7 +25,7 @@ use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
 use super::ics::Writer;
-use super::{AgendaItem, AgendaKind, ContactRef, Detail, window};
+use super::{AgendaContact, AgendaItem, AgendaKind, Detail, window};
 use crate::domain::tenancy::Owner;
 use crate::error::AppError;
 
@@ -134,7 +134,7 @@ pub fn uid(item: &AgendaItem) -> String {
 }
 
 /// "Ada", "Ada and Bea", "Ada, Bea and Cy", "Ada, Bea, Cy and 2 more".
-fn names(contacts: &[ContactRef]) -> String {
+fn names(contacts: &[AgendaContact]) -> String {
     let named: Vec<&str> = contacts
         .iter()
         .take(NAMES_IN_SUMMARY)
@@ -196,14 +196,14 @@ mod tests {
 
     use super::*;
 
-    fn contact(name: &str) -> ContactRef {
-        ContactRef {
+    fn contact(name: &str) -> AgendaContact {
+        AgendaContact {
             id: Uuid::nil(),
             full_name: name.into(),
         }
     }
 
-    fn item(kind: AgendaKind, contacts: Vec<ContactRef>, reason: &str) -> AgendaItem {
+    fn item(kind: AgendaKind, contacts: Vec<AgendaContact>, reason: &str) -> AgendaItem {
         AgendaItem {
             kind,
             due_on: NaiveDate::from_ymd_opt(2026, 12, 8).unwrap(),
@@ -229,7 +229,7 @@ mod tests {
 
     #[test]
     fn summaries_name_up_to_three_people() {
-        let people: Vec<ContactRef> = ["Ada", "Bea", "Cy", "Dee", "Eve"]
+        let people: Vec<AgendaContact> = ["Ada", "Bea", "Cy", "Dee", "Eve"]
             .into_iter()
             .map(contact)
             .collect();

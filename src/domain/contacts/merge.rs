@@ -343,7 +343,7 @@ pub async fn merge(
         .exec(db)
         .await?;
     let gone: Vec<Deleted> = source_ids.iter().map(|&id| Deleted { id }).collect();
-    outbox::emit_each(db, owner, EventType::ContactDeleted, &gone).await?;
+    outbox::emit_each(db, owner, EventType::ContactDeleted, gone.iter()).await?;
     let merged = write::update(db, owner, id, patch, precondition).await?;
     derived::refresh(db, owner, &[id]).await?;
     // The sources' intersections are the target's now.

@@ -282,25 +282,34 @@ pub(crate) async fn insert_many(
             })
         })
         .collect();
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        contact::Entity::insert_many(
-            chunk
-                .iter()
-                .cloned()
-                .map(|c| c.into_active_model().reset_all()),
-        )
-        .exec_without_returning(db)
-        .await?;
-    }
-    for chunk in tags.chunks(ROWS_PER_INSERT * 4) {
-        contact_tag::Entity::insert_many(chunk.to_vec())
+    let documents = search::index::new_contact_documents(owner, &rows);
+    outbox::emit_each(
+        db,
+        owner,
+        EventType::ContactCreated,
+        rows.iter().map(|row| Contact::from(row.clone())),
+    )
+    .await?;
+    let has_tags = !tags.is_empty();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk = rows
+            .by_ref()
+            .take(ROWS_PER_INSERT)
+            .map(|c| c.into_active_model().reset_all());
+        contact::Entity::insert_many(chunk)
             .exec_without_returning(db)
             .await?;
     }
-    search::index::add_contacts(db, owner, &rows).await?;
-    let created: Vec<Contact> = rows.iter().cloned().map(Contact::from).collect();
-    outbox::emit_each(db, owner, EventType::ContactCreated, &created).await?;
-    if !tags.is_empty() {
+    let mut tags = tags.into_iter().peekable();
+    while tags.peek().is_some() {
+        let chunk: Vec<_> = tags.by_ref().take(ROWS_PER_INSERT * 4).collect();
+        contact_tag::Entity::insert_many(chunk)
+            .exec_without_returning(db)
+            .await?;
+    }
+    search::index::add(db, documents).await?;
+    if has_tags {
         network_changed(db, owner).await?;
     }
     Ok(())

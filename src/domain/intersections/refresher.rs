@@ -392,7 +392,7 @@ async fn announce_found(
         );
     }
     new.sort_by_key(|i| i.id);
-    outbox::emit_each(txn, owner, EventType::IntersectionFound, &new).await
+    outbox::emit_each(txn, owner, EventType::IntersectionFound, new.iter()).await
 }
 
 /// Hands a large network's freed memory back to the system.

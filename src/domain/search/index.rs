@@ -95,14 +95,15 @@ async fn replace(
             .exec(db)
             .await?;
     }
-    insert(db, documents).await
+    add(db, documents).await
 }
 
 /// Documents per statement: far under both databases' parameter limits.
 const CHUNK: usize = 100;
 
-/// Stores `documents`, in rows of a bounded size.
-async fn insert(
+/// Stores `documents`, in rows of a bounded size: the documents of rows
+/// just created need nothing deleted first (an import's way).
+pub async fn add(
     db: &impl ConnectionTrait,
     documents: Vec<search_document::ActiveModel>,
 ) -> Result<(), AppError> {
@@ -164,19 +165,15 @@ pub async fn put_contacts(
     .await
 }
 
-/// Indexes contacts just created, which have no document yet (an import's
-/// way: nothing to delete first).
-pub async fn add_contacts(
-    db: &impl ConnectionTrait,
+/// The documents of contacts about to be created, made before they are
+/// stored (so the rows can move into their `INSERT`); stored by [`add`]
+/// once the contacts are.
+pub fn new_contact_documents(
     owner: Owner,
     contacts: &[contact::Model],
-) -> Result<(), AppError> {
+) -> Vec<search_document::ActiveModel> {
     let contact_id: fn(&contact::Model) -> Uuid = |c| c.id;
-    insert(
-        db,
-        documents(owner, Kind::Contact, contacts, contact_id, fields::contact),
-    )
-    .await
+    documents(owner, Kind::Contact, contacts, contact_id, fields::contact)
 }
 
 /// Indexes an interaction as it now stands.

@@ -78,14 +78,16 @@ pub async fn emit_once<T: Serialize>(
 }
 
 /// [`emit`] for each of many resources (an import): the subscriptions are
-/// read once and rows written a hundred per statement.
+/// read once and rows written a hundred per statement. `items` is only
+/// walked when someone subscribes (most accounts have no subscription, and
+/// an import's rows then need not become resources at all).
 pub async fn emit_each<T: Serialize>(
     db: &impl ConnectionTrait,
     owner: Owner,
     kind: EventType,
-    items: &[T],
+    items: impl ExactSizeIterator<Item = T>,
 ) -> Result<(), AppError> {
-    if items.is_empty() {
+    if items.len() == 0 {
         return Ok(());
     }
     let hooks = subscribers(db, owner, kind).await?;
@@ -94,8 +96,8 @@ pub async fn emit_each<T: Serialize>(
     }
     let now = Utc::now();
     let mut events = Vec::with_capacity(items.len());
-    for data in items {
-        let (event, _) = event_row(owner, kind, data, None, now)?;
+    for item in items {
+        let (event, _) = event_row(owner, kind, &item, None, now)?;
         events.push(event);
     }
     for chunk in events.chunks(ROWS_PER_INSERT) {

@@ -765,7 +765,7 @@ fn benchmark(skew: f64) {
 /// vocabulary, drawn with a skew, among 3 to 7 made-up words (names, places,
 /// jargon), and a tag on one in four; the benchmark service seeds the same
 /// (`seed::GoalText::People`).
-fn people_write(contacts: usize, goals_and_offers: usize, seed: u64) -> Vec<Item> {
+pub(super) fn people_write(contacts: usize, goals_and_offers: usize, seed: u64) -> Vec<Item> {
     let (mut activities, mut topics) = (Vec::new(), Vec::new());
     for concept in &vocabulary::Vocabulary::builtin().concepts {
         if let Some(phrase) = concept.phrases.first() {

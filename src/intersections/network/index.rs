@@ -10,7 +10,7 @@ use std::collections::HashSet;
 
 use super::analysis::Term;
 use super::{MIN_SCORE, Network, PRUNE_LIMIT, Pairing, Vector, by_score_then};
-use crate::intersections::{TAG_BONUS, TOPIC_ONLY_SHARE, Via};
+use crate::intersections::{SECTOR_ONLY_SHARE, TAG_BONUS, TOPIC_ONLY_SHARE, Via};
 
 /// A search's query: an item's vector plus, where they apply, the
 /// complements of its concepts (each weighing what the concept weighs), so
@@ -292,13 +292,14 @@ impl Network {
             .min(partition.max_unindexed * query.norm);
 
         // A query that names no activity and has no tag meets every item on
-        // topics alone: whatever it reads keeps TOPIC_ONLY_SHARE, so it needs
-        // that much more to count.
+        // topics alone: whatever it reads keeps TOPIC_ONLY_SHARE (or, with no
+        // role either, SECTOR_ONLY_SHARE), so it needs that much more to
+        // count.
         let flags = self.item_flags[item as usize];
-        let scale = if !flags.activity && flags.tags == 0 {
-            TOPIC_ONLY_SHARE
-        } else {
-            1.0
+        let scale = match (flags.activity, flags.tags, flags.any_role) {
+            (false, 0, false) => SECTOR_ONLY_SHARE,
+            (false, 0, true) => TOPIC_ONLY_SHARE,
+            _ => 1.0,
         };
         let needed = |partners: &Partners| partners.threshold / scale;
         let mut read = 0;
@@ -406,8 +407,15 @@ impl Network {
         if a.activity && b.activity {
             return bound;
         }
-        let bonuses = TAG_BONUS * f64::from(a.tags.min(b.tags));
-        TOPIC_ONLY_SHARE * bound + (1.0 - TOPIC_ONLY_SHARE) * bonuses
+        let tags = a.tags.min(b.tags);
+        // Without a tag and a role on both sides, they share neither.
+        let share = if tags == 0 && !(a.any_role && b.any_role) {
+            SECTOR_ONLY_SHARE
+        } else {
+            TOPIC_ONLY_SHARE
+        };
+        let bonuses = TAG_BONUS * f64::from(tags);
+        share * bound + (1.0 - share) * bonuses
     }
 
     fn offer_match(&self, (contact, item): (u32, u32), other: u32, partners: &mut Partners) {

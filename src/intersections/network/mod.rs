@@ -157,8 +157,11 @@ impl Bits {
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Flags {
     activity: bool,
-    /// Whether any term is a role (a craft or profession).
+    /// Whether the item says a role (a craft or profession) itself.
     role: bool,
+    /// Whether any term is a role, said or implied: without one, an item
+    /// shares no role with any other.
+    any_role: bool,
     complements: bool,
     /// Tag terms, at most 255: what tag bonuses a pair can get.
     tags: u8,
@@ -473,6 +476,7 @@ impl Network {
         Flags {
             activity: terms.iter().any(|&t| self.terms[t as usize].activity),
             role: says_a_role,
+            any_role: terms.iter().any(|&t| self.terms[t as usize].role),
             complements: terms.iter().any(|&t| !self.complements_of(t).is_empty()),
             tags: terms
                 .iter()

@@ -166,3 +166,20 @@ fn unindexed_terms_stay_below_the_threshold() {
     let network = Network::build(synthetic(100, 500, 1, 1.0));
     assert!(unindexed_bounds(&network).all(|bound| (0.0..PRUNE_LIMIT).contains(&bound)));
 }
+
+#[test]
+fn pruned_index_finds_what_comparing_every_pair_finds_as_people_write() {
+    // Activities, roles and sectors in most items: the rules that lower
+    // scores (gates, roles, intents, topics alone) are at work in most pairs.
+    let network = Network::build(super::super::tests::people_write(300, 1_500, 17));
+    assert_eq!(network.intersections(), every_pair_intersections(&network));
+    for per_contact in [1, 3, 1_000] {
+        let none = Skip::default();
+        let introductions = network.introductions(per_contact, &none);
+        assert!(!introductions.is_empty());
+        assert_eq!(
+            introductions,
+            every_pair_introductions(&network, per_contact, &none)
+        );
+    }
+}

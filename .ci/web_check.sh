@@ -5,9 +5,16 @@
 # .ci/clients/web/drive.mjs (puppeteer-core, pinned in
 # .ci/clients/web/package-lock.json, installed under target/ci-web) registers,
 # adds a contact, sees it listed and on the agenda, sees a replayed create
-# reported, pages through the contacts, and saves a screenshot to
-# target/web-check.png. Any console error, page error, failed request or error
-# status in the page fails the check.
+# reported, pages through the contacts with "Load more" and by scrolling
+# (infinite scroll over the cursor), opens a contact to read its brief and
+# intersections (goals and offers set up through the API from the driver),
+# confirms one and dismisses another (PATCH with If-Match), and saves a
+# screenshot to target/web-check.png. Any console error, page error, failed
+# request or error status in the page fails the check.
+#
+# Before the browser: examples/web/api.d.ts must equal what the pinned
+# openapi-typescript generates from openapi/openapi.json, and the page's
+# JavaScript must type-check against it (tsc --strict --checkJs).
 #
 # The browser is Debian's chromium, installed with apt-get when
 # /usr/bin/chromium is missing; no tool downloads a browser of its own.
@@ -39,13 +46,35 @@ tools="$target/ci-web"
 mkdir -p "$tools"
 lock_sum="$(sha256sum < .ci/clients/web/package-lock.json | cut -d' ' -f1)"
 if [ "$(cat "$tools/npm.installed" 2>/dev/null)" != "$lock_sum" ]; then
-  echo "web-check: installing puppeteer-core into $tools"
+  echo "web-check: installing puppeteer-core, openapi-typescript and typescript into $tools"
   rm -rf "$tools/node_modules" "$tools/npm.installed"
   cp .ci/clients/web/package.json .ci/clients/web/package-lock.json "$tools/"
   (cd "$tools" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
   echo "$lock_sum" > "$tools/npm.installed"
 fi
 cp .ci/clients/web/drive.mjs "$tools/"
+
+# The page's types: api.d.ts is generated from the checked-in spec by the
+# pinned openapi-typescript and checked in; a spec change that was not
+# regenerated fails here (regenerate with the command printed). Then the
+# page's JavaScript is type-checked against it through JSDoc (// @ts-check,
+# tsc --strict --allowJs --checkJs --noEmit, examples/web/tsconfig.json).
+generated="$tools/api.d.ts"
+"$tools/node_modules/.bin/openapi-typescript" openapi/openapi.json -o "$generated" >"$tools/openapi-typescript.log" 2>&1 || {
+  cat "$tools/openapi-typescript.log"; echo "web-check: openapi-typescript failed"; exit 1; }
+if grep -qiE 'warn|error' "$tools/openapi-typescript.log"; then
+  cat "$tools/openapi-typescript.log"; echo "web-check: openapi-typescript warned"; exit 1
+fi
+if ! diff -u examples/web/api.d.ts "$generated" >"$tools/api.d.ts.diff"; then
+  head -n 40 "$tools/api.d.ts.diff"
+  echo "web-check: examples/web/api.d.ts is stale (openapi/openapi.json changed); regenerate it with"
+  echo "  $tools/node_modules/.bin/openapi-typescript openapi/openapi.json -o examples/web/api.d.ts"
+  exit 1
+fi
+echo "web-check: examples/web/api.d.ts matches openapi/openapi.json"
+"$tools/node_modules/.bin/tsc" -p examples/web --noEmit --strict --allowJs --checkJs || {
+  echo "web-check: examples/web does not type-check against api.d.ts"; exit 1; }
+echo "web-check: examples/web type-checks (tsc --strict --checkJs)"
 
 if [ -z "${RAPPORT_BIN:-}" ]; then
   cargo build --quiet --bin rapport

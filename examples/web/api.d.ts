@@ -3263,7 +3263,8 @@ export interface components {
             via: components["schemas"]["ReasonVia"];
             /**
              * Format: double
-             * @description Its share of the score.
+             * @description What it adds to the score: the weights of a match's reasons add up
+             *     to about its score (not to 1).
              * @example 0.42
              */
             weight: number;

@@ -108,7 +108,8 @@ pub struct Reason {
     /// (yours first in intersections); empty for words and tags.
     #[serde(default)]
     pub phrases: Vec<String>,
-    /// Its share of the score.
+    /// What it adds to the score: the weights of a match's reasons add up
+    /// to about its score (not to 1).
     #[schema(example = 0.42)]
     pub weight: f64,
 }

@@ -1502,6 +1502,13 @@ export interface components {
              */
             phrases: string[];
             /**
+             * @description A craft or profession (what someone does, such as design or
+             *     nursing), not a sector (for whom, such as restaurants): work sought
+             *     and offered must agree on it.
+             * @example false
+             */
+            role: boolean;
+            /**
              * @description Words that say it only in the right company (`with` any of these
              *     nearby, none of `without`).
              */
@@ -4634,6 +4641,7 @@ export interface operations {
                      *             "pre-seed",
                      *             "raise capital"
                      *           ],
+                     *           "role": false,
                      *           "senses": [
                      *             {
                      *               "window": 0,

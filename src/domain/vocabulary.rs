@@ -87,6 +87,11 @@ pub struct Concept {
     /// More general concepts it also counts for, at half its weight.
     #[schema(example = json!(["money"]))]
     pub broader: Vec<String>,
+    /// A craft or profession (what someone does, such as design or
+    /// nursing), not a sector (for whom, such as restaurants): work sought
+    /// and offered must agree on it.
+    #[schema(example = false)]
+    pub role: bool,
 }
 
 /// What a gated concept needs besides itself.
@@ -203,6 +208,7 @@ pub fn concepts(filters: ConceptFilters) -> Result<Concepts, AppError> {
                 complements: index
                     .map_or_else(Vec::new, |i| names(&lexicon.concept(i).complements)),
                 broader: index.map_or_else(Vec::new, |i| names(&lexicon.concept(i).broader)),
+                role: c.role,
             }
         })
         .collect();

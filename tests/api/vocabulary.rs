@@ -120,6 +120,10 @@ async fn the_builtin_concepts_are_listed_with_their_relations() {
     assert!(all.len() >= 150, "{} concepts", all.len());
     let ids: Vec<&str> = all.iter().map(|c| c["id"].as_str().unwrap()).collect();
     assert!(ids.windows(2).all(|w| w[0] < w[1]), "sorted by id");
+    // A profession is a role; fundraising is not.
+    let role = |id: &str| all.iter().find(|c| c["id"] == id).unwrap()["role"].clone();
+    assert_eq!(role("software_engineering"), json!(true));
+    assert_eq!(role("fundraising"), json!(false));
 
     let page = app.get_json("/api/v1/concepts?q=fundrais", t).await;
     let fundraising = page["data"]

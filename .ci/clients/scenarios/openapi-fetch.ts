@@ -5,6 +5,8 @@ import { baseUrl, check, email, equal, example, main, password, problem, step } 
 
 type Contact = components["schemas"]["Contact"];
 type Export = components["schemas"]["Export"];
+type Goal = components["schemas"]["Goal"];
+type Intersection = components["schemas"]["Intersection"];
 type Problem = components["schemas"]["Problem"];
 
 // Each operation has one media type per status: JSON bodies, problem+json
@@ -166,5 +168,95 @@ main("openapi-fetch", async () => {
     equal(data.created, 1, "created (Mary Jackson)");
     equal(data.merged, 1, "merged (Katherine Johnson, listed already)");
     equal(data.dry_run, false, "dry_run");
+  });
+
+  // Added after the exports and the import, so their counts stay as they were.
+  const meeting_key = `meet-grace-${Date.now()}`;
+  let meeting_id = "";
+
+  await step("record an interaction with an Idempotency-Key", async () => {
+    check(grace, "created");
+    const body = { contact_ids: [grace.id], kind: "meeting" as const, occurred_at: new Date().toISOString() };
+    const first = await api.POST("/api/v1/interactions", {
+      params: { header: { "Idempotency-Key": meeting_key } },
+      body,
+    });
+    equal(first.response.status, 201, "interaction status");
+    check(first.data, "an interaction");
+    meeting_id = first.data.id;
+    equal(first.data.kind, "meeting", "interaction.kind");
+    equal(first.data.contact_ids[0], grace.id, "interaction.contact_ids[0]");
+    check(first.response.headers.get("Idempotent-Replayed") !== "true", "not replayed the first time");
+    const again = await api.POST("/api/v1/interactions", {
+      params: { header: { "Idempotency-Key": meeting_key } },
+      body,
+    });
+    equal(again.response.status, 201, "replayed status");
+    equal(again.response.headers.get("Idempotent-Replayed"), "true", "Idempotent-Replayed");
+    equal(again.data?.id, meeting_id, "replayed id");
+  });
+
+  let mine: Goal | undefined;
+  let offer: Goal | undefined;
+
+  await step("a goal of mine and an offer of a contact", async () => {
+    check(grace, "created");
+    const goal = await api.POST("/api/v1/goals", { body: { kind: "goal", title: "Hire a product designer" } });
+    equal(goal.response.status, 201, "goal status");
+    check(goal.data, "a goal");
+    mine = goal.data;
+    equal(mine.contact_id, null, "my goal's contact_id");
+    const theirs = await api.POST("/api/v1/goals", {
+      body: { contact_id: grace.id, kind: "offer", title: "I place senior product designers" },
+    });
+    equal(theirs.response.status, 201, "offer status");
+    check(theirs.data, "an offer");
+    offer = theirs.data;
+    equal(offer.contact_id, grace.id, "offer.contact_id");
+    equal(offer.kind, "offer", "offer.kind");
+  });
+
+  await step("list goals with a filter", async () => {
+    const mineOnly = await api.GET("/api/v1/goals", { params: { query: { owner: "me", kind: "goal" } } });
+    check(mineOnly.data, "a page of goals");
+    equal(mineOnly.data.data.map((g: Goal) => g.id).join(), mine?.id, "my goals");
+    const offers = await api.GET("/api/v1/goals", { params: { query: { contact_id: grace?.id, kind: "offer" } } });
+    check(offers.data, "a page of offers");
+    equal(offers.data.data.map((g: Goal) => g.id).join(), offer?.id, "Grace's offers");
+  });
+
+  let pair: Intersection | undefined;
+
+  await step("the designer intersection appears (Prefer: wait=5)", async () => {
+    check(grace && mine && offer, "goals created");
+    for (let attempt = 0; attempt < 6 && !pair; attempt++) {
+      const { data, response } = await api.GET("/api/v1/intersections", {
+        params: { query: { contact_id: grace.id }, header: { Prefer: "wait=5" } },
+      });
+      equal(response.status, 200, "intersections status");
+      check(data, "a page of intersections");
+      pair = data.data.find((i: Intersection) => i.my_goal_id === mine?.id && i.their_goal_id === offer?.id);
+    }
+    check(pair, "an intersection of my goal and Grace's offer");
+    equal(pair.kind, "they_can_help", "intersection.kind");
+    equal(pair.status, "suggested", "intersection.status");
+    check(pair.score > 0 && pair.score <= 1, `a score in (0, 1], got ${pair.score}`);
+    check(pair.reasons.length > 0, "reasons");
+    check(pair.reasons.every((r) => r.term.length > 0 && r.weight > 0), "each reason a term and a weight");
+  });
+
+  await step("confirm it with If-Match", async () => {
+    check(pair, "found");
+    const read = await api.GET("/api/v1/intersections/{id}", { params: { path: { id: pair.id } } });
+    equal(read.response.status, 200, "intersection status");
+    const tag = read.response.headers.get("ETag");
+    check(tag, "an ETag");
+    const { data, response } = await api.PATCH("/api/v1/intersections/{id}", {
+      params: { path: { id: pair.id }, header: { "If-Match": tag } },
+      body: { status: "confirmed" },
+    });
+    equal(response.status, 200, "update status");
+    equal(data?.status, "confirmed", "intersection.status");
+    equal(data?.id, pair.id, "the same intersection");
   });
 });

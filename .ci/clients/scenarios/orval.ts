@@ -3,19 +3,27 @@
 // typed by the status.
 import {
   createContact,
+  createGoal,
+  createInteraction,
   exportCsv,
   exportJson,
   exportVcard,
   getAgenda,
   getContact,
+  getIntersection,
   listContacts,
+  listGoals,
+  listIntersections,
   register,
   searchEverything,
   updateContact,
+  updateIntersection,
   upload,
   type Contact,
   type Export,
+  type Goal,
   type ImportReport,
+  type Intersection,
   type Problem,
 } from "../gen/orval/rapport";
 import { baseUrl, check, email, equal, example, main, password, problem, step } from "./common";
@@ -154,5 +162,78 @@ main("orval", async () => {
     equal(report.created, 1, "created (Mary Jackson)");
     equal(report.merged, 1, "merged (Katherine Johnson, listed already)");
     equal(report.dry_run, false, "dry_run");
+  });
+
+  // Added after the exports and the import, so their counts stay as they were.
+  const meeting_key = `meet-grace-${Date.now()}`;
+  let meeting_id = "";
+
+  await step("record an interaction with an Idempotency-Key", async () => {
+    check(grace, "created");
+    const body = { contact_ids: [grace.id], kind: "meeting" as const, occurred_at: new Date().toISOString() };
+    const first = await createInteraction(body, { "Idempotency-Key": meeting_key });
+    check(first.status === 201, `interaction status ${first.status}: ${JSON.stringify(first.data)}`);
+    meeting_id = first.data.id;
+    equal(first.data.kind, "meeting", "interaction.kind");
+    equal(first.data.contact_ids[0], grace.id, "interaction.contact_ids[0]");
+    check(first.headers.get("Idempotent-Replayed") !== "true", "not replayed the first time");
+    const again = await createInteraction(body, { "Idempotency-Key": meeting_key });
+    check(again.status === 201, `replayed status ${again.status}`);
+    equal(again.headers.get("Idempotent-Replayed"), "true", "Idempotent-Replayed");
+    equal(again.data.id, meeting_id, "replayed id");
+  });
+
+  let mine: Goal | undefined;
+  let offer: Goal | undefined;
+
+  await step("a goal of mine and an offer of a contact", async () => {
+    check(grace, "created");
+    const goal = await createGoal({ kind: "goal", title: "Hire a product designer" });
+    check(goal.status === 201, `goal status ${goal.status}: ${JSON.stringify(goal.data)}`);
+    mine = goal.data;
+    equal(mine.contact_id, null, "my goal's contact_id");
+    const theirs = await createGoal({ contact_id: grace.id, kind: "offer", title: "I place senior product designers" });
+    check(theirs.status === 201, `offer status ${theirs.status}: ${JSON.stringify(theirs.data)}`);
+    offer = theirs.data;
+    equal(offer.contact_id, grace.id, "offer.contact_id");
+    equal(offer.kind, "offer", "offer.kind");
+  });
+
+  await step("list goals with a filter", async () => {
+    const mineOnly = await listGoals({ owner: "me", kind: "goal" });
+    check(mineOnly.status === 200, `goals status ${mineOnly.status}`);
+    equal(mineOnly.data.data.map((g: Goal) => g.id).join(), mine?.id, "my goals");
+    const offers = await listGoals({ contact_id: grace?.id, kind: "offer" });
+    check(offers.status === 200, `offers status ${offers.status}`);
+    equal(offers.data.data.map((g: Goal) => g.id).join(), offer?.id, "Grace's offers");
+  });
+
+  let pair: Intersection | undefined;
+
+  await step("the designer intersection appears (Prefer: wait=5)", async () => {
+    check(grace && mine && offer, "goals created");
+    for (let attempt = 0; attempt < 6 && !pair; attempt++) {
+      const r = await listIntersections({ contact_id: grace.id }, { Prefer: "wait=5" });
+      check(r.status === 200, `intersections status ${r.status}`);
+      pair = r.data.data.find((i: Intersection) => i.my_goal_id === mine?.id && i.their_goal_id === offer?.id);
+    }
+    check(pair, "an intersection of my goal and Grace's offer");
+    equal(pair.kind, "they_can_help", "intersection.kind");
+    equal(pair.status, "suggested", "intersection.status");
+    check(pair.score > 0 && pair.score <= 1, `a score in (0, 1], got ${pair.score}`);
+    check(pair.reasons.length > 0, "reasons");
+    check(pair.reasons.every((r) => r.term.length > 0 && r.weight > 0), "each reason a term and a weight");
+  });
+
+  await step("confirm it with If-Match", async () => {
+    check(pair, "found");
+    const read = await getIntersection(pair.id);
+    check(read.status === 200, `intersection status ${read.status}`);
+    const tag = read.headers.get("ETag");
+    check(tag, "an ETag");
+    const r = await updateIntersection(pair.id, { status: "confirmed" }, { "If-Match": tag });
+    check(r.status === 200, `update status ${r.status}: ${JSON.stringify(r.data)}`);
+    equal(r.data.status, "confirmed", "intersection.status");
+    equal(r.data.id, pair.id, "the same intersection");
   });
 });

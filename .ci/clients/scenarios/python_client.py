@@ -4,6 +4,7 @@ environment's python; RAPPORT_URL is the server, RAPPORT_EXAMPLES the folder of
 example files."""
 
 import csv
+import datetime
 import io
 import os
 import random
@@ -18,22 +19,39 @@ from rapport_client.api.agenda import get_agenda
 from rapport_client.api.auth import register
 from rapport_client.api.contacts import create_contact, get_contact, list_contacts, update_contact
 from rapport_client.api.export import export_csv, export_json, export_vcard
+from rapport_client.api.goals import create_goal, list_goals
 from rapport_client.api.imports import upload
+from rapport_client.api.interactions import create_interaction
+from rapport_client.api.intersections import get_intersection, list_intersections, update_intersection
 from rapport_client.api.search import search_everything
 from rapport_client.models import (
     Contact,
     ContactSort,
     CreateContact,
+    CreateGoal,
+    CreateInteraction,
+    Decision,
     Export,
+    Goal,
+    GoalHolder,
+    GoalKind,
     ImportFormat,
     ImportReport,
+    Interaction,
+    InteractionKind,
+    Intersection,
+    IntersectionKind,
+    IntersectionStatus,
     PageAgendaItem,
     PageContact,
+    PageGoal,
+    PageIntersection,
     PageSearchHit,
     Problem,
     Register,
     Session,
     UpdateContact,
+    UpdateIntersection,
     UploadBody,
 )
 from rapport_client.types import File, Response
@@ -235,6 +253,100 @@ def main() -> None:
         equal(r.parsed.created, 1, "created (Mary Jackson)")
         equal(r.parsed.merged, 1, "merged (Katherine Johnson, listed already)")
         equal(r.parsed.dry_run, False, "dry_run")
+
+    # Added after the exports and the import, so their counts stay as they were.
+    meeting_key = f"meet-grace-{time.time_ns()}"
+    meeting = CreateInteraction(
+        contact_ids=[grace.id], kind=InteractionKind.MEETING, occurred_at=datetime.datetime.now(datetime.timezone.utc)
+    )
+
+    @step("record an interaction with an Idempotency-Key")
+    def _() -> None:
+        first = create_interaction.sync_detailed(client=api, body=meeting, idempotency_key=meeting_key)
+        equal(int(first.status_code), 201, f"interaction status ({first.content[:300]!r})")
+        check(isinstance(first.parsed, Interaction), "an interaction")
+        assert isinstance(first.parsed, Interaction)
+        equal(first.parsed.kind, InteractionKind.MEETING, "interaction.kind")
+        equal(first.parsed.contact_ids, [grace.id], "interaction.contact_ids")
+        check(first.headers.get("idempotent-replayed") != "true", "not replayed the first time")
+        again = create_interaction.sync_detailed(client=api, body=meeting, idempotency_key=meeting_key)
+        equal(int(again.status_code), 201, "replayed status")
+        equal(again.headers.get("idempotent-replayed"), "true", "Idempotent-Replayed")
+        check(isinstance(again.parsed, Interaction), "an interaction")
+        assert isinstance(again.parsed, Interaction)
+        equal(again.parsed.id, first.parsed.id, "replayed id")
+
+    @step("a goal of mine and an offer of a contact")
+    def _() -> None:
+        r = create_goal.sync_detailed(client=api, body=CreateGoal(kind=GoalKind.GOAL, title="Hire a product designer"))
+        equal(int(r.status_code), 201, f"goal status ({r.content[:300]!r})")
+        check(isinstance(r.parsed, Goal), "a goal")
+        assert isinstance(r.parsed, Goal)
+        equal(r.parsed.contact_id, None, "my goal's contact_id")
+        state["mine"] = r.parsed
+        r = create_goal.sync_detailed(
+            client=api,
+            body=CreateGoal(contact_id=grace.id, kind=GoalKind.OFFER, title="I place senior product designers"),
+        )
+        equal(int(r.status_code), 201, f"offer status ({r.content[:300]!r})")
+        check(isinstance(r.parsed, Goal), "an offer")
+        assert isinstance(r.parsed, Goal)
+        equal(r.parsed.contact_id, grace.id, "offer.contact_id")
+        equal(r.parsed.kind, GoalKind.OFFER, "offer.kind")
+        state["offer"] = r.parsed
+
+    mine = state["mine"]
+    offer = state["offer"]
+    assert isinstance(mine, Goal) and isinstance(offer, Goal)
+
+    @step("list goals with a filter")
+    def _() -> None:
+        mine_only = list_goals.sync(client=api, owner=GoalHolder.ME, kind=GoalKind.GOAL)
+        check(isinstance(mine_only, PageGoal), "a page of goals")
+        assert isinstance(mine_only, PageGoal)
+        equal([g.id for g in mine_only.data], [mine.id], "my goals")
+        offers = list_goals.sync(client=api, contact_id=grace.id, kind=GoalKind.OFFER)
+        check(isinstance(offers, PageGoal), "a page of offers")
+        assert isinstance(offers, PageGoal)
+        equal([g.id for g in offers.data], [offer.id], "Grace's offers")
+
+    @step("the designer intersection appears (Prefer: wait=5)")
+    def _() -> None:
+        found: Intersection | None = None
+        for _attempt in range(6):
+            page = list_intersections.sync(client=api, contact_id=grace.id, prefer="wait=5")
+            check(isinstance(page, PageIntersection), "a page of intersections")
+            assert isinstance(page, PageIntersection)
+            found = next((i for i in page.data if i.my_goal_id == mine.id and i.their_goal_id == offer.id), None)
+            if found is not None:
+                break
+        check(found is not None, "an intersection of my goal and Grace's offer")
+        assert found is not None
+        equal(found.kind, IntersectionKind.THEY_CAN_HELP, "intersection.kind")
+        equal(found.status, IntersectionStatus.SUGGESTED, "intersection.status")
+        check(0 < found.score <= 1, f"a score in (0, 1], got {found.score}")
+        check(found.reasons, "reasons")
+        check(all(r.term and r.weight > 0 for r in found.reasons), "each reason a term and a weight")
+        state["pair"] = found
+
+    pair = state["pair"]
+    assert isinstance(pair, Intersection)
+
+    @step("confirm it with If-Match")
+    def _() -> None:
+        read = get_intersection.sync_detailed(client=api, id=pair.id)
+        equal(int(read.status_code), 200, "intersection status")
+        tag = read.headers.get("etag")
+        check(tag, "an ETag")
+        assert tag is not None
+        r = update_intersection.sync_detailed(
+            client=api, id=pair.id, body=UpdateIntersection(status=Decision.CONFIRMED), if_match=tag
+        )
+        equal(int(r.status_code), 200, f"update status ({r.content[:300]!r})")
+        check(isinstance(r.parsed, Intersection), "an intersection")
+        assert isinstance(r.parsed, Intersection)
+        equal(r.parsed.status, IntersectionStatus.CONFIRMED, "intersection.status")
+        equal(r.parsed.id, pair.id, "the same intersection")
 
     print(f"python: {steps} steps passed")
 

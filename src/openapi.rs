@@ -93,21 +93,24 @@ pub fn spec() -> utoipa::openapi::OpenApi {
     serde_json::from_value(doc).expect("the rules keep the document well formed")
 }
 
+/// Every operation of the document (each method of each path), for the
+/// rules below to change.
+fn operations_mut(doc: &mut serde_json::Value) -> impl Iterator<Item = &mut serde_json::Value> {
+    doc.get_mut("paths")
+        .and_then(|p| p.as_object_mut())
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(|item| item.as_object_mut())
+        .flat_map(|item| item.values_mut())
+}
+
 /// `security: [{}]` (what utoipa writes for `security(())`) reads as "one
 /// requirement, empty" and makes client generators ask for credentials;
 /// `[]` says a public operation needs none.
 fn public_operations_need_nothing(doc: &mut serde_json::Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
-        };
-        for operation in item.values_mut() {
-            if operation["security"] == serde_json::json!([{}]) {
-                operation["security"] = serde_json::json!([]);
-            }
+    for operation in operations_mut(doc) {
+        if operation["security"] == serde_json::json!([{}]) {
+            operation["security"] = serde_json::json!([]);
         }
     }
 }
@@ -183,14 +186,7 @@ fn responses_send_every_field(doc: &mut serde_json::Value) {
 /// names.
 fn responses_show_an_example(doc: &mut serde_json::Value) {
     let components = doc["components"]["schemas"].clone();
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(|i| i.as_object_mut())
-        .flat_map(|i| i.values_mut())
-    {
+    for operation in operations_mut(doc) {
         let Some(responses) = operation["responses"].as_object_mut() else {
             continue;
         };
@@ -234,14 +230,7 @@ fn responses_name_their_headers(doc: &mut serde_json::Value) {
             response["headers"]["X-Request-Id"] = request_id.clone();
         }
     }
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(|i| i.as_object_mut())
-        .flat_map(|i| i.values_mut())
-    {
+    for operation in operations_mut(doc) {
         let idempotent = operation["parameters"]
             .as_array()
             .is_some_and(|ps| ps.iter().any(|p| p["name"] == "Idempotency-Key"));
@@ -371,14 +360,7 @@ fn schema_refs(value: &serde_json::Value, into: &mut Vec<String>) {
 /// A header is a string or absent: `Option<String>` parameters would read
 /// `string | null`, and no client can send a null header.
 fn header_parameters_are_strings(doc: &mut serde_json::Value) {
-    let Some(paths) = doc["paths"].as_object_mut() else {
-        return;
-    };
-    for operation in paths
-        .values_mut()
-        .filter_map(|i| i.as_object_mut())
-        .flat_map(|i| i.values_mut())
-    {
+    for operation in operations_mut(doc) {
         let Some(parameters) = operation["parameters"].as_array_mut() else {
             continue;
         };

@@ -338,6 +338,23 @@ async fn a_file_can_come_as_multipart_form_data() {
     assert_problem(res, 415, "unsupported_media_type").await;
 }
 
+/// Another user's 40 contacts, created one after the other (while an import
+/// runs); the statuses they got.
+async fn creates_meanwhile(app: &TestApp, token: &str) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for n in 0..40 {
+        let res = app
+            .post(
+                "/api/v1/contacts",
+                Some(token),
+                &json!({"full_name": format!("Meanwhile {n}")}),
+            )
+            .await;
+        statuses.push(res.status().as_u16());
+    }
+    statuses
+}
+
 /// Everything but what is new in every account: ids, times, the email.
 fn comparable(doc: &Value) -> Value {
     match doc {
@@ -587,20 +604,7 @@ async fn a_large_import_counts_right_and_does_not_hold_other_writers() {
     assert_eq!(contacts(&app, t).await["data"], json!([]));
 
     let other = app.register().await;
-    let writer = async {
-        let mut statuses = Vec::new();
-        for n in 0..40 {
-            let res = app
-                .post(
-                    "/api/v1/contacts",
-                    Some(&other.access_token),
-                    &json!({"full_name": format!("Meanwhile {n}")}),
-                )
-                .await;
-            statuses.push(res.status().as_u16());
-        }
-        statuses
-    };
+    let writer = creates_meanwhile(&app, &other.access_token);
     let (real, statuses) = tokio::join!(
         async { report(import(&app, t, "format=csv", "text/csv", csv).await).await },
         writer
@@ -649,20 +653,7 @@ async fn a_large_restore_does_not_hold_other_writers() {
 
     let heir = app.register().await;
     let other = app.register().await;
-    let writer = async {
-        let mut statuses = Vec::new();
-        for n in 0..40 {
-            let res = app
-                .post(
-                    "/api/v1/contacts",
-                    Some(&other.access_token),
-                    &json!({"full_name": format!("Meanwhile {n}")}),
-                )
-                .await;
-            statuses.push(res.status().as_u16());
-        }
-        statuses
-    };
+    let writer = creates_meanwhile(&app, &other.access_token);
     let (restored, statuses) = tokio::join!(
         async {
             report(
